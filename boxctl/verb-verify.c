@@ -94,8 +94,12 @@ int verb_verify(int argc, char *argv[]) {
 
                 if (looks_like_path(a))
                         r = unit_loader_load_file(loader, a, &u);
-                else
-                        r = unit_loader_load(loader, a, &u);
+                else {
+                        _cleanup_free_ char *name = NULL;
+                        r = unit_name_with_suffix(a, UNIT_BOX, &name);
+                        if (r >= 0)
+                                r = unit_loader_load(loader, name, &u);
+                }
                 if (r == -EINVAL) {
                         const char *base = strrchr(a, '/');
                         fprintf(stdout, "%s: '%s' is not a valid unit name (NAME.box, NAME.slice, NAME.network)\n",

@@ -265,6 +265,8 @@ static int parse_limit_item(ConfigContext *ctx, const char *rvalue, int ltype, v
                 return config_error(ctx, ltype == LIMITTYPE_MEMORY
                                             ? "'%s' is not a size (e.g. 512M, 1.5G), a percentage or 'infinity'"
                                             : "'%s' is not a number, a percentage or 'infinity'", rvalue);
+        if (ltype == LIMITTYPE_TASKS && l.kind == LIMIT_BYTES && l.value == 0)
+                return config_error(ctx, "0 tasks would not even let the box start");
         *(Limit *) data = l;
         return 0;
 }
