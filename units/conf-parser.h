@@ -7,7 +7,7 @@
  * comment lines (also inside continuations), "\" continuations, 1 MiB logical-line limit, UTF-8
  * and NUL checks, section-header and key syntax — and feeds exactly one clean logical line per
  * request to inih's ini_parse_stream(), which tokenizes it. inih's own switches are set so that it
- * never sees an inline comment, a multi-line value or a line it would split; see docs/HACKING.md.
+ * never sees an inline comment, a multi-line value or a line it would split; see HACKING.md.
  *
  * Dispatch (config_parse_assignment): "[Section] Key=value" is looked up in the unit type's
  * sorted per-section table and handed to the item's ConfigType parser; problems are recorded as
