@@ -5,6 +5,7 @@
  * elements in one canonical text form each (what `boxctl verify --dump` prints), produced by the
  * value parsers of parse-value.h, which the manager uses again to get typed values. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Starting a box: the parent side (box_spawn) prepares directories, files and the cgroup, then
+ * clones the box's PID 1 straight into its namespaces and cgroup; the child side
+ * (box_exec_child) is a checklist that runs in order: mount namespace -> root filesystem ->
+ * /proc /sys /dev -> pivot_root -> network -> hostname -> user -> environment -> working
+ * directory -> rlimits -> capabilities -> no_new_privs -> stdio -> exec box-init -> payload.
+ * A failing step is reported to the parent as (step, errno) over the sync pipe. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "box-init-protocol.h"
+#include "box.h"
+#include "fs-util.h"
+#include "log.h"
+#include "macro.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+_Static_assert(SYNC_STEP_EXEC == STEP_EXEC, "box-init and boxd disagree on the exec step");
+
+typedef struct ChildArgs {
+        const Box *box;
+        const BoxConfig *c;
+        const char *root;        /* where the overlay is mounted (host path) */
+        const char *lower, *upper, *work;
+        int sync_fd;             /* write end: (step, errno) or EOF on success */
+        int go_fd;               /* read end: parent's go-ahead after cgroup attach */
+        int log_fd, exit_fd, init_fd;
+        char **env;              /* prepared in the parent */
+} ChildArgs;
+
+_noreturn_ static void child_fail(const ChildArgs *a, SpawnStep step, int error) {
+        SyncMessage msg = { step, error < 0 ? -error : error };
+        (void) !write(a->sync_fd, &msg, sizeof msg);
+        _exit(126);
+}
+
+#define CHILD_CHECK(a, step, expr)                        \
+        do {                                              \
+                if ((expr) < 0)                           \
+                        child_fail((a), (step), errno);   \
+        } while (0)
+
+static int mount_dev(const char *dev) {
+        static const struct {
+                const char *name;
+                unsigned maj, min;
+        } nodes[] = {
+                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+        };
+        char p[PATH_MAX + 64];
+
+        if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, "mode=0755,size=4m") < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+                snprintf(p, sizeof p, "%s/%s", dev, nodes[i].name);
+                if (mknod(p, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+                        return -errno;
+                if (chmod(p, 0666) < 0)
+                        return -errno;
+        }
+        snprintf(p, sizeof p, "%s/pts", dev);
+        if (mkdir(p, 0755) < 0 ||
+            mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+                return -errno;
+        snprintf(p, sizeof p, "%s/ptmx", dev);
+        if (symlink("pts/ptmx", p) < 0)
+                return -errno;
+        snprintf(p, sizeof p, "%s/shm", dev);
+        if (mkdir(p, 01777) < 0 || mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") < 0)
+                return -errno;
+        snprintf(p, sizeof p, "%s/mqueue", dev);
+        if (mkdir(p, 0755) < 0 || mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                return -errno;
+        static const char *const links[][2] = {
+                { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+                { "/proc/self/fd/2", "stderr" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                snprintf(p, sizeof p, "%s/%s", dev, links[i][1]);
+                if (symlink(links[i][0], p) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int ensure_dir(const char *root, const char *sub, char *buf, size_t n) {
+        snprintf(buf, n, "%s%s", root, sub);
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int loopback_up(void) {
+        struct ifreq ifr = {};
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        strcpy(ifr.ifr_name, "lo");
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return -errno;
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return -errno;
+        return 0;
+}
+
+/* Looks NAME up in a passwd/group style file of the box (no NSS of the box is loaded). */
+static int lookup_id_file(const char *file, const char *name, uint32_t *ret_id, uint32_t *ret_gid,
+                          char **ret_home, char **ret_shell) {
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+        FILE *f = fopen(file, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &n, f) > 0) {
+                char *fields[7] = {}, *save = NULL, *p = line;
+                size_t k = 0;
+                line[strcspn(line, "\n")] = '\0';
+                /* strsep keeps empty fields */
+                while (k < 7 && (fields[k] = strsep(&p, ":")))
+                        k++;
+                (void) save;
+                if (k < 3 || !streq(fields[0], name))
+                        continue;
+                uint32_t id;
+                if (parse_uid(fields[2], &id) < 0)
+                        continue;
+                *ret_id = id;
+                if (ret_gid && k >= 4)
+                        (void) parse_uid(fields[3], ret_gid);
+                if (ret_home && k >= 6)
+                        *ret_home = strdup(fields[5]);
+                if (ret_shell && k >= 7)
+                        *ret_shell = strdup(fields[6]);
+                fclose(f);
+                return 0;
+        }
+        fclose(f);
+        return -ESRCH;
+}
+
+static int resolve_user(const BoxSection *s, uid_t *uid, gid_t *gid, char **home) {
+        uint32_t u = 0, g = 0;
+        int r;
+        if (s->user) {
+                if (parse_uid(s->user, &u) < 0) {
+                        r = lookup_id_file("/etc/passwd", s->user, &u, &g, home, NULL);
+                        if (r < 0)
+                                return r;
+                } else
+                        (void) lookup_id_file("/etc/passwd", s->user, &u, &g, home, NULL);
+        }
+        if (s->group) {
+                if (parse_uid(s->group, &g) < 0) {
+                        r = lookup_id_file("/etc/group", s->group, &g, NULL, NULL, NULL);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *uid = u;
+        *gid = g;
+        return 0;
+}
+
+static int drop_capabilities(uint64_t keep) {
+        /* bounding set first, then the inheritable/permitted/effective sets of this process */
+        for (int c = 0; c <= CAP_LAST_CAP; c++)
+                if (!(keep & (UINT64_C(1) << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        return -errno;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return -errno;
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct d[2] = {};
+        d[0].permitted = d[0].effective = (uint32_t) keep;
+        d[1].permitted = d[1].effective = (uint32_t) (keep >> 32);
+        if (syscall(SYS_capset, &h, d) < 0)
+                return -errno;
+        return 0;
+}
+
+_noreturn_ static void box_exec_child(ChildArgs *a) {
+        const BoxConfig *c = a->c;
+        const BoxSection *s = &c->box;
+        char buf[PATH_MAX];
+        SyncMessage go;
+        uid_t uid;
+        gid_t gid;
+        _cleanup_free_ char *home = NULL;
+
+        /* wait until the parent has attached us to every cgroup hierarchy */
+        if (read(a->go_fd, &go, 1) != 1)
+                child_fail(a, STEP_SYNC, EPIPE);
+        close(a->go_fd);
+
+        /* STEP_MOUNT_NAMESPACE: nothing we mount propagates back to the host */
+        CHILD_CHECK(a, STEP_MOUNT_NAMESPACE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+
+        /* STEP_MOUNT_ROOTFS: overlay of the read-only lower layer and the box's upper layer */
+        {
+                _cleanup_free_ char *opts = a->upper
+                        ? strprintf("lowerdir=%s,upperdir=%s,workdir=%s", a->lower, a->upper, a->work)
+                        : strprintf("lowerdir=%s", a->lower);
+                if (!opts)
+                        child_fail(a, STEP_MOUNT_ROOTFS, ENOMEM);
+                CHILD_CHECK(a, STEP_MOUNT_ROOTFS, mount("overlay", a->root, "overlay", MS_NOSUID, opts));
+        }
+
+        /* STEP_MOUNT_API */
+        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/proc", buf, sizeof buf));
+        CHILD_CHECK(a, STEP_MOUNT_API, mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/sys", buf, sizeof buf));
+        if (mount("sysfs", buf, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+                /* a box sharing the host's network namespace may not mount a new sysfs: bind it */
+                CHILD_CHECK(a, STEP_MOUNT_API, mount("/sys", buf, NULL, MS_BIND | MS_REC, NULL));
+                CHILD_CHECK(a, STEP_MOUNT_API,
+                            mount(NULL, buf, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+        }
+        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/dev", buf, sizeof buf));
+        {
+                int r = mount_dev(buf);
+                if (r < 0)
+                        child_fail(a, STEP_MOUNT_API, r);
+        }
+        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/run", buf, sizeof buf));
+        CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m"));
+        if (c->rootfs.read_only) {
+                CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/tmp", buf, sizeof buf));
+                CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m"));
+        }
+
+        /* STEP_PIVOT_ROOT */
+        CHILD_CHECK(a, STEP_PIVOT_ROOT, chdir(a->root));
+        CHILD_CHECK(a, STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
+        CHILD_CHECK(a, STEP_PIVOT_ROOT, umount2(".", MNT_DETACH));
+        CHILD_CHECK(a, STEP_PIVOT_ROOT, chdir("/"));
+
+        /* STEP_NETWORK: loopback up in a private network namespace */
+        if (c->namespaces.network.mode == NAMESPACE_PRIVATE) {
+                int r = loopback_up();
+                if (r < 0)
+                        child_fail(a, STEP_NETWORK, r);
+        }
+
+        /* STEP_HOSTNAME */
+        if (c->namespaces.uts.mode == NAMESPACE_PRIVATE) {
+                const char *h = s->hostname ?: a->box->id;
+                _cleanup_free_ char *base = strndup(h, strcspn(h, "."));
+                const char *name = s->hostname ? s->hostname : base;
+                if (!base)
+                        child_fail(a, STEP_HOSTNAME, ENOMEM);
+                /* unit names may contain characters a host name may not: replace them */
+                _cleanup_free_ char *clean = strdup(name);
+                if (!clean)
+                        child_fail(a, STEP_HOSTNAME, ENOMEM);
+                for (char *p = clean; *p; p++)
+                        if (!strchr(ALPHANUMERICAL "-.", *p))
+                                *p = '-';
+                CHILD_CHECK(a, STEP_HOSTNAME, sethostname(clean, strlen(clean)));
+        }
+
+        /* STEP_USER */
+        {
+                int r = resolve_user(s, &uid, &gid, &home);
+                if (r < 0)
+                        child_fail(a, STEP_USER, r);
+        }
+
+        /* STEP_ENVIRONMENT */
+        {
+                char *e;
+                e = strprintf("HOME=%s", home && *home ? home : uid == 0 ? "/root" : "/");
+                if (!e || strv_consume(&a->env, e) < 0)
+                        child_fail(a, STEP_ENVIRONMENT, ENOMEM);
+        }
+
+        /* STEP_WORKING_DIRECTORY */
+        CHILD_CHECK(a, STEP_WORKING_DIRECTORY, chdir(s->working_directory ?: "/"));
+        umask(s->umask);
+
+        /* STEP_RLIMITS */
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (s->rlimits[i])
+                        CHILD_CHECK(a, STEP_RLIMITS, setrlimit(i, s->rlimits[i]));
+
+        /* STEP_CAPABILITIES: groups and ids, then the capability sets */
+        {
+                uint64_t keep = (DEFAULT_CAPABILITIES | c->security.capability) & ~c->security.drop_capability;
+                gid_t groups[64];
+                size_t ng = 0;
+                STRV_FOREACH(g, s->supplementary_groups) {
+                        uint32_t id;
+                        if (parse_uid(*g, &id) < 0) {
+                                int r = lookup_id_file("/etc/group", *g, &id, NULL, NULL, NULL);
+                                if (r < 0)
+                                        child_fail(a, STEP_USER, r);
+                        }
+                        if (ng < ELEMENTSOF(groups))
+                                groups[ng++] = id;
+                }
+                CHILD_CHECK(a, STEP_CAPABILITIES, setgroups(ng, groups));
+                if (uid != 0)
+                        CHILD_CHECK(a, STEP_CAPABILITIES, prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
+                CHILD_CHECK(a, STEP_CAPABILITIES, setresgid(gid, gid, gid));
+                CHILD_CHECK(a, STEP_CAPABILITIES, setresuid(uid, uid, uid));
+                {
+                        int r = drop_capabilities(uid == 0 ? keep : 0);
+                        if (r < 0)
+                                child_fail(a, STEP_CAPABILITIES, r);
+                }
+                /* the bounding set limits what a non-root payload could regain through file caps */
+                if (uid != 0)
+                        for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+                                if (!(keep & (UINT64_C(1) << cap)))
+                                        (void) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+        }
+
+        /* STEP_NO_NEW_PRIVILEGES */
+        if (c->security.no_new_privileges)
+                CHILD_CHECK(a, STEP_NO_NEW_PRIVILEGES, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+
+        /* STEP_STDIO: stdin from /dev/null, stdout and stderr to the box's log */
+        {
+                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (null < 0)
+                        child_fail(a, STEP_STDIO, errno);
+                CHILD_CHECK(a, STEP_STDIO, dup2(null, 0));
+                CHILD_CHECK(a, STEP_STDIO, dup2(a->log_fd, 1));
+                CHILD_CHECK(a, STEP_STDIO, dup2(a->log_fd, 2));
+        }
+        /* only 0-2, the exit file and the sync pipe survive into box-init */
+        CHILD_CHECK(a, STEP_STDIO, syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC));
+        CHILD_CHECK(a, STEP_STDIO, fcntl(a->exit_fd, F_SETFD, 0));
+        CHILD_CHECK(a, STEP_STDIO, fcntl(a->sync_fd, F_SETFD, 0));
+
+        /* STEP_EXEC */
+        {
+                const Command *cmd = &s->exec_start.commands[0];
+                _cleanup_strv_free_ char **argv = NULL;
+                char fdbuf[16], syncbuf[16];
+                snprintf(fdbuf, sizeof fdbuf, "%d", a->exit_fd);
+                snprintf(syncbuf, sizeof syncbuf, "%d", a->sync_fd);
+                if (s->init) {
+                        if (strv_extend(&argv, "box-init") < 0 || strv_extend(&argv, fdbuf) < 0 ||
+                            strv_extend(&argv, "--sync-fd") < 0 || strv_extend(&argv, syncbuf) < 0 ||
+                            strv_extend(&argv, "--") < 0 || strv_extend(&argv, cmd->path) < 0 ||
+                            strv_extend_strv(&argv, cmd->argv) < 0)
+                                child_fail(a, STEP_EXEC, ENOMEM);
+                        syscall(SYS_execveat, a->init_fd, "", argv, a->env, AT_EMPTY_PATH);
+                        child_fail(a, STEP_EXEC, errno);
+                }
+                CHILD_CHECK(a, STEP_EXEC, fcntl(a->sync_fd, F_SETFD, FD_CLOEXEC));
+                execvpe(cmd->path, cmd->argv, a->env);
+                child_fail(a, STEP_EXEC, errno);
+        }
+}
+
+/* ---- parent side ---- */
+
+static int read_env_file(const char *path, char ***env) {
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &n, f) > 0) {
+                char *l = strstrip(line);
+                if (!*l || *l == '#' || *l == ';')
+                        continue;
+                if (!env_assignment_is_valid(l))
+                        continue;
+                if (strv_extend(env, l) < 0) {
+                        fclose(f);
+                        return -ENOMEM;
+                }
+        }
+        fclose(f);
+        return 0;
+}
+
+static int build_environment(const Box *b, const BoxConfig *c, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        int r;
+        r = strv_extend(&env, "PATH=" DEFAULT_PATH);
+        if (r >= 0)
+                r = strv_extend(&env, "container=boxd");
+        if (r >= 0)
+                r = strv_consume(&env, strprintf("BOX_NAME=%s", b->id));
+        if (r < 0)
+                return r;
+        /* as in systemd, EnvironmentFile= (read on the host) overrides Environment= */
+        r = strv_extend_strv(&env, c->box.environment);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(f, c->box.environment_files) {
+                bool optional = (*f)[0] == '-';
+                r = read_env_file(*f + optional, &env);
+                if (r == -ENOENT && optional)
+                        continue;
+                if (r < 0)
+                        return r;
+        }
+        /* later assignments of a name win */
+        size_t n = strv_length(env);
+        for (size_t i = 0; i < n; i++) {
+                size_t li = strcspn(env[i], "=");
+                for (size_t j = i + 1; j < n; j++)
+                        if (strncmp(env[i], env[j], li + 1) == 0) {
+                                free(env[i]);
+                                memmove(env + i, env + i + 1, (n - i) * sizeof(char *));
+                                n--;
+                                i--;
+                                break;
+                        }
+        }
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+int box_spawn(Box *b) {
+        Manager *m = b->manager;
+        const BoxConfig *c = b->unit->config;
+        _cleanup_free_ char *root = NULL, *upper = NULL, *work = NULL, *exit_path = NULL, *log_path = NULL;
+        _cleanup_close_ int log_fd = -EBADF, exit_fd = -EBADF, cg_fd = -EBADF;
+        _cleanup_strv_free_ char **env = NULL;
+        int sync_pipe[2] = { -EBADF, -EBADF }, go_pipe[2] = { -EBADF, -EBADF };
+        const char *key = NULL;
+        int r;
+
+        b->failed_step = STEP_PREPARE;
+        if (!c->rootfs.directory) {
+                /* Layers= come with the layer store */
+                b->failed_errno = EOPNOTSUPP;
+                return log_error_errno(EOPNOTSUPP, "%s: Layers= needs the layer store, which this build lacks", b->id);
+        }
+        static const char *const unsupported[][2] = {
+                { "Bind", NULL }, { "BindReadOnly", NULL }, { "TemporaryFileSystem", NULL }, { "Volume", NULL },
+                { "VirtualEthernet", NULL }, { "Bridge", NULL },
+        };
+        (void) unsupported;
+        if (c->rootfs.bind || c->rootfs.bind_read_only || c->rootfs.temporary_file_system || c->rootfs.volume ||
+            c->network.virtual_ethernet || c->network.bridge || c->namespaces.user.mode != USERNS_NO ||
+            c->namespaces.pid.mode == NAMESPACE_BOX || c->namespaces.network.mode == NAMESPACE_BOX ||
+            c->namespaces.ipc.mode == NAMESPACE_BOX || c->box.type == BOX_TYPE_NOTIFY) {
+                b->failed_errno = EOPNOTSUPP;
+                return log_error_errno(EOPNOTSUPP,
+                                       "%s: uses a setting this build cannot apply yet (bind mounts, volumes, veth "
+                                       "networking, user namespaces, joining another box's namespace, Type=notify)",
+                                       b->id);
+        }
+
+        r = mkdir_p(b->runtime_dir, 0700);
+        if (r >= 0)
+                r = mkdir_p(m->paths.log_dir, 0755);
+        if (r < 0)
+                goto fail;
+        root = path_join(b->runtime_dir, "root");
+        exit_path = path_join(b->runtime_dir, "exit");
+        log_path = strprintf("%s/%s.log", m->paths.log_dir, b->id);
+        if (!root || !exit_path || !log_path) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        if (!c->rootfs.read_only) {
+                const char *base = b->runtime_dir;
+                _cleanup_free_ char *keep = NULL;
+                if (!c->rootfs.ephemeral) {
+                        keep = strprintf("%s/uppers/%s", m->paths.state_dir, b->id);
+                        if (!keep) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        base = keep;
+                } else
+                        (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
+                upper = path_join(base, "upper");
+                work = path_join(base, "work");
+                if (!upper || !work) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                (void) rm_rf_at(AT_FDCWD, base, "work");
+                r = mkdir_p(upper, 0755);
+                if (r >= 0)
+                        r = mkdir_p(work, 0700);
+                if (r < 0)
+                        goto fail;
+        }
+        if (mkdir(root, 0755) < 0 && errno != EEXIST) {
+                r = -errno;
+                goto fail;
+        }
+        log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+        exit_fd = open(exit_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (log_fd < 0 || exit_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = build_environment(b, c, &env);
+        if (r < 0)
+                goto fail;
+
+        b->failed_step = STEP_CGROUP;
+        r = cgroup_create(m->cgroup, b->cgroup_path);
+        if (r < 0)
+                goto fail;
+        r = cgroup_apply(m->cgroup, b->cgroup_path, &c->cgroup, &key);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot apply [Cgroup] %s=: %s", b->id, strna(key),
+                                r == -EOPNOTSUPP ? "the kernel lacks the controller" : strerror(-r));
+                goto fail;
+        }
+        cg_fd = cgroup_open_unified_fd(m->cgroup, b->cgroup_path);
+
+        b->failed_step = STEP_CLONE;
+        if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto fail;
+        }
+
+        uint64_t flags = CLONE_NEWNS | CLONE_PIDFD;
+        if (c->namespaces.pid.mode == NAMESPACE_PRIVATE)
+                flags |= CLONE_NEWPID;
+        if (c->namespaces.network.mode == NAMESPACE_PRIVATE)
+                flags |= CLONE_NEWNET;
+        if (c->namespaces.ipc.mode == NAMESPACE_PRIVATE)
+                flags |= CLONE_NEWIPC;
+        if (c->namespaces.uts.mode == NAMESPACE_PRIVATE)
+                flags |= CLONE_NEWUTS;
+        if (c->namespaces.cgroup.mode == NAMESPACE_PRIVATE)
+                flags |= CLONE_NEWCGROUP;
+        if (cg_fd >= 0)
+                flags |= CLONE_INTO_CGROUP;
+
+        int pidfd = -EBADF;
+        struct clone_args ca = {
+                .flags = flags,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .cgroup = cg_fd >= 0 ? (uint64_t) cg_fd : 0,
+        };
+        fflush(NULL);
+        pid_t pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+        if (pid < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (pid == 0) {
+                ChildArgs a = {
+                        .box = b, .c = c, .root = root, .lower = c->rootfs.directory, .upper = upper, .work = work,
+                        .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd, .exit_fd = exit_fd,
+                        .init_fd = m->box_init_fd, .env = env,
+                };
+                close(sync_pipe[0]);
+                close(go_pipe[1]);
+                box_exec_child(&a);
+        }
+
+        close(sync_pipe[1]);
+        close(go_pipe[0]);
+        b->pid = pid;
+        b->pidfd = pidfd;
+        b->sync_fd = sync_pipe[0];
+        b->adopted = false;
+
+        b->failed_step = STEP_CGROUP_ATTACH;
+        r = cgroup_attach(m->cgroup, b->cgroup_path, pid);
+        if (r < 0) {
+                close(go_pipe[1]);
+                goto fail_child;
+        }
+        if (write(go_pipe[1], "g", 1) != 1) {
+                r = -errno;
+                close(go_pipe[1]);
+                goto fail_child;
+        }
+        close(go_pipe[1]);
+        b->failed_step = STEP_NONE;
+        return 0;
+
+fail_child:
+        (void) kill(pid, SIGKILL);
+        return r;
+fail:
+        if (sync_pipe[0] >= 0)
+                close(sync_pipe[0]);
+        if (sync_pipe[1] >= 0)
+                close(sync_pipe[1]);
+        if (go_pipe[0] >= 0)
+                close(go_pipe[0]);
+        if (go_pipe[1] >= 0)
+                close(go_pipe[1]);
+        b->failed_errno = -r;
+        return log_error_errno(r, "Failed at step %s spawning %s: %m", spawn_step_to_string(b->failed_step), b->id);
+}
+
+void box_spawn_cleanup(Box *b) {
+        Manager *m = b->manager;
+        const BoxConfig *c = b->unit ? b->unit->config : NULL;
+        int r;
+
+        if (b->cgroup_path) {
+                r = cgroup_kill(m->cgroup, b->cgroup_path, SIGKILL);
+                if (r < 0 && r != -ENOENT)
+                        log_debug_errno(r, "%s: cannot kill the rest of the cgroup: %m", b->id);
+                r = cgroup_remove(m->cgroup, b->cgroup_path);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "%s: cannot remove cgroup %s: %m", b->id, b->cgroup_path);
+        }
+        /* the overlay lived in the box's mount namespace and went away with it; what is left
+         * are directories: the ephemeral upper and the mount point */
+        if (b->runtime_dir) {
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
+        }
+        (void) c;
+}

@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One box's state machine: inactive -> starting -> running -> stopping -> inactive | failed,
+ * with auto-restart, start limits, timeouts, and persisted state for re-adoption. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "box-init-protocol.h"
+#include "box.h"
+#include "boxd-api.h"
+#include "fs-util.h"
+#include "log.h"
+#include "macro.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static const char *const state_table[_BOX_STATE_MAX] = {
+        [BOX_INACTIVE] = "inactive", [BOX_STARTING] = "starting", [BOX_RUNNING] = "running",
+        [BOX_STOPPING] = "stopping", [BOX_FAILED] = "failed",    [BOX_AUTO_RESTART] = "auto-restart",
+};
+
+static const char *const result_table[_BOX_RESULT_MAX] = {
+        [BOX_SUCCESS] = "success",
+        [BOX_FAILURE_EXIT_CODE] = "exit-code",
+        [BOX_FAILURE_SIGNAL] = "signal",
+        [BOX_FAILURE_OOM_KILL] = "oom-kill",
+        [BOX_FAILURE_TIMEOUT] = "timeout",
+        [BOX_FAILURE_START_LIMIT_HIT] = "start-limit-hit",
+        [BOX_FAILURE_RESOURCES] = "resources",
+};
+
+static const char *const step_table[_STEP_MAX] = {
+        [STEP_NONE] = "NONE",
+        [STEP_PREPARE] = "PREPARE",
+        [STEP_CGROUP] = "CGROUP",
+        [STEP_CLONE] = "CLONE",
+        [STEP_CGROUP_ATTACH] = "CGROUP_ATTACH",
+        [STEP_SYNC] = "SYNC",
+        [STEP_MOUNT_NAMESPACE] = "MOUNT_NAMESPACE",
+        [STEP_MOUNT_ROOTFS] = "MOUNT_ROOTFS",
+        [STEP_MOUNT_API] = "MOUNT_API",
+        [STEP_PIVOT_ROOT] = "PIVOT_ROOT",
+        [STEP_NETWORK] = "NETWORK",
+        [STEP_HOSTNAME] = "HOSTNAME",
+        [STEP_USER] = "USER",
+        [STEP_ENVIRONMENT] = "ENVIRONMENT",
+        [STEP_WORKING_DIRECTORY] = "WORKING_DIRECTORY",
+        [STEP_RLIMITS] = "RLIMITS",
+        [STEP_CAPABILITIES] = "CAPABILITIES",
+        [STEP_NO_NEW_PRIVILEGES] = "NO_NEW_PRIVILEGES",
+        [STEP_STDIO] = "STDIO",
+        [STEP_EXEC] = "EXEC",
+};
+
+const char *box_state_to_string(BoxState s) {
+        return s < _BOX_STATE_MAX ? state_table[s] : "invalid";
+}
+
+const char *box_result_to_string(BoxResult r) {
+        return r < _BOX_RESULT_MAX ? result_table[r] : "invalid";
+}
+
+const char *spawn_step_to_string(SpawnStep s) {
+        return s < _STEP_MAX ? step_table[s] : "INVALID";
+}
+
+const char *box_active_state_to_string(const Box *b) {
+        switch (b->state) {
+        case BOX_STARTING:
+        case BOX_AUTO_RESTART:
+                return "activating";
+        case BOX_RUNNING:
+                return "active";
+        case BOX_STOPPING:
+                return "deactivating";
+        case BOX_FAILED:
+                return "failed";
+        default:
+                return "inactive";
+        }
+}
+
+const char *box_sub_state_to_string(const Box *b) {
+        switch (b->state) {
+        case BOX_STARTING:
+                return "start";
+        case BOX_RUNNING:
+                return "running";
+        case BOX_STOPPING:
+                return "stop";
+        case BOX_FAILED:
+                return "failed";
+        case BOX_AUTO_RESTART:
+                return "auto-restart";
+        default:
+                return "dead";
+        }
+}
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+bool box_is_active(const Box *b) {
+        return b->state == BOX_STARTING || b->state == BOX_RUNNING || b->state == BOX_STOPPING;
+}
+
+int box_new(Manager *m, const char *id, Box **ret) {
+        Box *b = calloc(1, sizeof(Box));
+        if (!b)
+                return -ENOMEM;
+        b->manager = m;
+        b->pidfd = -EBADF;
+        b->sync_fd = -EBADF;
+        b->id = strdup(id);
+        b->runtime_dir = path_join(m->paths.boxes_dir, id);
+        if (!b->id || !b->runtime_dir) {
+                box_free(b);
+                return -ENOMEM;
+        }
+        *ret = b;
+        return 0;
+}
+
+static void box_unwatch(Box *b) {
+        b->pidfd_source = sd_event_source_disable_unref(b->pidfd_source);
+        b->sync_source = sd_event_source_disable_unref(b->sync_source);
+        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+        if (b->pidfd >= 0)
+                close(b->pidfd);
+        b->pidfd = -EBADF;
+        if (b->sync_fd >= 0)
+                close(b->sync_fd);
+        b->sync_fd = -EBADF;
+}
+
+Box *box_free(Box *b) {
+        if (!b)
+                return NULL;
+        box_unwatch(b);
+        while (b->pending) {
+                PendingCall *p = b->pending;
+                b->pending = p->next;
+                sd_bus_message_unref(p->message);
+                free(p);
+        }
+        unit_free(b->unit);
+        unit_free(b->pending_unit);
+        free(b->id);
+        free(b->cgroup_path);
+        free(b->runtime_dir);
+        free(b->start_times);
+        free(b);
+        return NULL;
+}
+
+void box_set_unit(Box *b, Unit *u) {
+        unit_free(b->unit);
+        b->unit = u;
+        b->need_daemon_reload = false;
+}
+
+/* "web-frontend.slice" -> "web.slice/web-frontend.slice" */
+static int slice_to_path(const char *slice, char **ret) {
+        _cleanup_free_ char *parent = NULL, *parent_path = NULL;
+        int r = slice_name_parent(slice, &parent);
+        if (r < 0)
+                return r;
+        if (!parent) {
+                *ret = strdup(slice);
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = slice_to_path(parent, &parent_path);
+        if (r < 0)
+                return r;
+        *ret = strprintf("%s/%s", parent_path, slice);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int box_compute_cgroup_path(Box *b) {
+        const BoxConfig *c = b->unit->config;
+        _cleanup_free_ char *slice = NULL;
+        int r = slice_to_path(c->cgroup.slice ?: "box.slice", &slice);
+        if (r < 0)
+                return r;
+        free(b->cgroup_path);
+        b->cgroup_path = strprintf("%s/%s", slice, b->id);
+        return b->cgroup_path ? 0 : -ENOMEM;
+}
+
+static void box_set_state(Box *b, BoxState s) {
+        uint64_t now = now_usec(CLOCK_REALTIME);
+        if (b->state == s)
+                return;
+        b->state = s;
+        b->since_realtime = now;
+        if (s == BOX_RUNNING)
+                b->active_enter_realtime = now;
+        if (s == BOX_INACTIVE || s == BOX_FAILED)
+                b->inactive_enter_realtime = now;
+        (void) box_save_state(b);
+        manager_box_changed(b->manager, b);
+}
+
+/* ---- persisted state ---- */
+
+static int read_start_time(pid_t pid, uint64_t *ret) {
+        char path[64];
+        _cleanup_free_ char *buf = NULL;
+        const char *p;
+        int r;
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        r = read_file(path, &buf, NULL);
+        if (r < 0)
+                return r;
+        p = strrchr(buf, ')'); /* the command name may contain anything but ends at the last ')' */
+        if (!p)
+                return -EIO;
+        /* field 22 is starttime; after ") " we are at field 3 */
+        for (int field = 3; field < 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return -EIO;
+        }
+        *ret = strtoull(p + 1, NULL, 10);
+        return 0;
+}
+
+int box_save_state(Box *b) {
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        int r;
+        if (b->state == BOX_INACTIVE && !b->pid) {
+                /* nothing to remember: an inactive box has no state file */
+                path = path_join(b->runtime_dir, "state");
+                if (path)
+                        (void) unlink(path);
+                return 0;
+        }
+        r = mkdir_p(b->runtime_dir, 0700);
+        if (r < 0)
+                return r;
+        path = path_join(b->runtime_dir, "state");
+        data = strprintf("STATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
+                         "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%d\nFAILED_ERRNO=%d\n"
+                         "N_RESTARTS=%u\n",
+                         box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
+                         strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
+                         b->exit_status, (int) b->failed_step, b->failed_errno, b->n_restarts);
+        if (!path || !data)
+                return -ENOMEM;
+        return write_file_atomic(path, data, 0600);
+}
+
+static const char *state_field(char *data, const char *key) {
+        size_t l = strlen(key);
+        for (char *line = data; line && *line;) {
+                char *nl = strchr(line, '\n');
+                if (strncmp(line, key, l) == 0 && line[l] == '=')
+                        return line + l + 1;
+                line = nl ? nl + 1 : NULL;
+        }
+        return NULL;
+}
+
+/* ---- exit handling ---- */
+
+static void box_reply_pending(Box *b, int kind, const char *error_name, const char *error_message) {
+        PendingCall **pp = &b->pending;
+        while (*pp) {
+                PendingCall *p = *pp;
+                if ((int) p->kind != kind) {
+                        pp = &p->next;
+                        continue;
+                }
+                if (error_name)
+                        (void) sd_bus_reply_method_errorf(p->message, error_name, "%s", error_message);
+                else
+                        (void) sd_bus_reply_method_return(p->message, NULL);
+                *pp = p->next;
+                sd_bus_message_unref(p->message);
+                free(p);
+        }
+}
+
+static void box_fail_pending_start(Box *b) {
+        char msg[512];
+        if (b->result == BOX_FAILURE_RESOURCES || (b->failed_step != STEP_NONE && b->failed_errno))
+                snprintf(msg, sizeof msg, "%s failed at step %s: %s", b->id, spawn_step_to_string(b->failed_step),
+                         strerror(b->failed_errno));
+        else if (b->exit_code == CLD_EXITED)
+                snprintf(msg, sizeof msg, "%s failed (result %s): the payload exited with status %d", b->id,
+                         box_result_to_string(b->result), b->exit_status);
+        else if (b->exit_code)
+                snprintf(msg, sizeof msg, "%s failed (result %s): the payload was killed by signal %s", b->id,
+                         box_result_to_string(b->result), strsignal(b->exit_status));
+        else
+                snprintf(msg, sizeof msg, "%s failed (result %s)", b->id, box_result_to_string(b->result));
+        box_reply_pending(b, PENDING_START, BOXD_ERROR_START_FAILED, msg);
+}
+
+static bool should_restart(const Box *b) {
+        const BoxConfig *c = b->unit->config;
+        bool clean = b->result == BOX_SUCCESS;
+        bool signal_abnormal = b->result == BOX_FAILURE_SIGNAL || b->result == BOX_FAILURE_TIMEOUT;
+        if (b->stop_requested)
+                return false;
+        switch (c->box.restart) {
+        case RESTART_ALWAYS:
+                return true;
+        case RESTART_ON_SUCCESS:
+                return clean;
+        case RESTART_ON_FAILURE:
+                return !clean;
+        case RESTART_ON_ABNORMAL:
+                return signal_abnormal || b->result == BOX_FAILURE_OOM_KILL;
+        case RESTART_ON_ABORT:
+                return b->result == BOX_FAILURE_SIGNAL;
+        default:
+                return false;
+        }
+}
+
+static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Box *b = userdata;
+        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+        if (b->state != BOX_AUTO_RESTART)
+                return 0;
+        b->n_restarts++;
+        b->state = BOX_INACTIVE;
+        (void) box_start(b);
+        return 0;
+}
+
+/* The box's PID 1 is gone: find out how, clean up, and decide what comes next. */
+static void box_exited(Box *b, int code, int status) {
+        Manager *m = b->manager;
+        CgroupStats st = {};
+        bool was_starting = b->state == BOX_STARTING;
+
+        b->exit_code = code;
+        b->exit_status = status;
+
+        /* the exit file of box-init knows the payload's own status */
+        {
+                _cleanup_free_ char *path = path_join(b->runtime_dir, "exit"), *data = NULL;
+                if (path && read_file(path, &data, NULL) >= 0) {
+                        const char *c = state_field(data, "EXIT_CODE"), *s = state_field(data, "EXIT_STATUS");
+                        if (c && s) {
+                                int v = atoi(s);
+                                if (strneq(c, "exited", 6))
+                                        b->exit_code = CLD_EXITED, b->exit_status = v;
+                                else if (strneq(c, "killed", 6))
+                                        b->exit_code = CLD_KILLED, b->exit_status = v;
+                                else if (strneq(c, "dumped", 6))
+                                        b->exit_code = CLD_DUMPED, b->exit_status = v;
+                                else if (strneq(c, "exec-failed", 11)) {
+                                        b->failed_step = STEP_EXEC;
+                                        b->failed_errno = v;
+                                        b->exit_code = CLD_EXITED;
+                                        b->exit_status = v == ENOENT ? 127 : 126;
+                                }
+                        }
+                }
+        }
+
+        if (b->cgroup_path && cgroup_get_stats(m->cgroup, b->cgroup_path, &st) >= 0 && st.oom_kills > 0 &&
+            b->exit_code != CLD_EXITED)
+                b->result = BOX_FAILURE_OOM_KILL;
+        else if (b->cgroup_path && st.oom_kills > 0 && b->exit_code == CLD_EXITED && b->exit_status != 0)
+                b->result = BOX_FAILURE_OOM_KILL;
+        else if (b->failed_step != STEP_NONE && b->failed_errno)
+                b->result = b->failed_step == STEP_EXEC ? BOX_FAILURE_EXIT_CODE : BOX_FAILURE_RESOURCES;
+        else if (b->result == BOX_FAILURE_TIMEOUT)
+                ; /* keep */
+        else if (b->stop_requested && (b->exit_code != CLD_EXITED || b->exit_status == 0 ||
+                                       b->exit_status == 128 + ((BoxConfig *) b->unit->config)->box.kill_signal))
+                b->result = BOX_SUCCESS; /* killed by our own stop: a clean stop */
+        else if (b->exit_code == CLD_EXITED)
+                b->result = b->exit_status == 0 ? BOX_SUCCESS : BOX_FAILURE_EXIT_CODE;
+        else
+                b->result = BOX_FAILURE_SIGNAL;
+
+        box_unwatch(b);
+        box_spawn_cleanup(b);
+        b->pid = 0;
+        b->start_time = 0;
+        if (b->pending_unit) {
+                /* a daemon-reload happened while it ran: the next start uses the new file */
+                Unit *u = b->pending_unit;
+                b->pending_unit = NULL;
+                box_set_unit(b, u);
+        }
+
+        const BoxConfig *c = b->unit->config;
+        if (was_starting && c->box.type == BOX_TYPE_ONESHOT && b->result == BOX_SUCCESS) {
+                box_reply_pending(b, PENDING_START, NULL, NULL);
+        } else if (was_starting || b->result != BOX_SUCCESS)
+                box_fail_pending_start(b);
+
+        if (should_restart(b)) {
+                box_set_state(b, BOX_AUTO_RESTART);
+                (void) sd_event_add_time_relative(m->event, &b->timer_source, CLOCK_MONOTONIC, c->box.restart_sec, 0,
+                                                  on_restart_timer, b);
+        } else
+                box_set_state(b, b->result == BOX_SUCCESS ? BOX_INACTIVE : BOX_FAILED);
+        box_reply_pending(b, PENDING_STOP, NULL, NULL);
+        b->stop_requested = false;
+        if (b->restart_after_stop) {
+                _cleanup_free_ char *err = NULL;
+                b->restart_after_stop = false;
+                if (manager_start_transaction(m, b, &err) < 0)
+                        box_reply_pending(b, PENDING_START, BOXD_ERROR_START_FAILED, strna(err));
+        }
+}
+
+static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Box *b = userdata;
+        siginfo_t si = {};
+        int code = CLD_KILLED, status = SIGKILL;
+
+        if (!b->adopted && waitid((idtype_t) P_PIDFD, (id_t) b->pidfd, &si, WEXITED | WNOHANG) >= 0 && si.si_pid != 0) {
+                code = si.si_code;
+                status = si.si_status;
+        } else if (!b->adopted && si.si_pid == 0 && errno != ECHILD)
+                return 0; /* spurious */
+        box_exited(b, code, status);
+        return 0;
+}
+
+static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Box *b = userdata;
+        SyncMessage msg;
+        ssize_t k = read(fd, &msg, sizeof msg);
+
+        b->sync_source = sd_event_source_disable_unref(b->sync_source);
+        close(b->sync_fd);
+        b->sync_fd = -EBADF;
+        if (k == (ssize_t) sizeof msg) {
+                b->failed_step = msg.step > 0 && msg.step < _STEP_MAX ? (SpawnStep) msg.step : STEP_EXEC;
+                b->failed_errno = msg.error;
+                log_error("Failed at step %s spawning %s: %s", spawn_step_to_string(b->failed_step), b->id,
+                          strerror(msg.error));
+                return 0; /* the exit of PID 1 follows and finishes the job */
+        }
+        /* EOF: the payload's execve() succeeded */
+        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+        if (b->state == BOX_STARTING) {
+                const BoxConfig *c = b->unit->config;
+                if (c->box.type == BOX_TYPE_ONESHOT)
+                        return 0; /* a oneshot box is started when it exited 0 */
+                box_set_state(b, BOX_RUNNING);
+                box_reply_pending(b, PENDING_START, NULL, NULL);
+        }
+        return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Box *b = userdata;
+        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+        if (b->state == BOX_STARTING) {
+                log_warning("%s: start timed out, killing it", b->id);
+                b->result = BOX_FAILURE_TIMEOUT;
+                b->stop_requested = false;
+        } else if (b->state == BOX_STOPPING)
+                log_warning("%s: stop timed out, killing every process of its cgroup", b->id);
+        else
+                return 0;
+        (void) cgroup_kill(b->manager->cgroup, b->cgroup_path, SIGKILL);
+        if (b->pid > 0)
+                (void) kill(b->pid, SIGKILL);
+        return 0;
+}
+
+static int box_watch(Box *b) {
+        Manager *m = b->manager;
+        int r = sd_event_add_io(m->event, &b->pidfd_source, b->pidfd, EPOLLIN, on_pidfd, b);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static bool start_limit_hit(Box *b) {
+        const UnitSection *u = &((BoxConfig *) b->unit->config)->unit;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        size_t kept = 0;
+
+        if (u->start_limit_interval == 0 || u->start_limit_burst == 0)
+                return false;
+        for (size_t i = 0; i < b->n_start_times; i++)
+                if (u->start_limit_interval == UINT64_MAX || now - b->start_times[i] < u->start_limit_interval)
+                        b->start_times[kept++] = b->start_times[i];
+        b->n_start_times = kept;
+        if (kept >= u->start_limit_burst)
+                return true;
+        uint64_t *t = realloc(b->start_times, sizeof(uint64_t) * (kept + 1));
+        if (!t)
+                return false;
+        b->start_times = t;
+        b->start_times[b->n_start_times++] = now;
+        return false;
+}
+
+int box_start(Box *b) {
+        Manager *m = b->manager;
+        const BoxConfig *c;
+        int r;
+
+        if (box_is_active(b))
+                return 0;
+        if (!b->unit || b->unit->load_state != UNIT_LOADED)
+                return -ENOEXEC;
+        c = b->unit->config;
+        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+
+        if (start_limit_hit(b)) {
+                log_error("%s: start request repeated too quickly, refusing to start", b->id);
+                b->result = BOX_FAILURE_START_LIMIT_HIT;
+                b->failed_step = STEP_NONE;
+                b->failed_errno = 0;
+                box_set_state(b, BOX_FAILED);
+                box_fail_pending_start(b);
+                return -EAGAIN;
+        }
+
+        b->result = BOX_SUCCESS;
+        b->failed_step = STEP_NONE;
+        b->failed_errno = 0;
+        b->exit_code = 0;
+        b->exit_status = 0;
+        b->stop_requested = false;
+        r = box_compute_cgroup_path(b);
+        if (r < 0)
+                return r;
+
+        b->state = BOX_STARTING; /* no notification yet: spawn may still fail synchronously */
+        r = box_spawn(b);
+        if (r < 0) {
+                b->result = BOX_FAILURE_RESOURCES;
+                box_spawn_cleanup(b);
+                b->state = BOX_INACTIVE;
+                box_set_state(b, BOX_FAILED);
+                box_fail_pending_start(b);
+                return r;
+        }
+        r = read_start_time(b->pid, &b->start_time);
+        if (r >= 0)
+                r = box_watch(b);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &b->sync_source, b->sync_fd, EPOLLIN, on_sync, b);
+        if (r >= 0 && c->box.timeout_start_sec != UINT64_MAX)
+                r = sd_event_add_time_relative(m->event, &b->timer_source, CLOCK_MONOTONIC, c->box.timeout_start_sec, 0,
+                                               on_timeout, b);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot watch the box: %m", b->id);
+                (void) cgroup_kill(m->cgroup, b->cgroup_path, SIGKILL);
+        }
+        b->state = BOX_INACTIVE;
+        box_set_state(b, BOX_STARTING);
+        return 0;
+}
+
+int box_stop(Box *b) {
+        const BoxConfig *c;
+        if (b->state == BOX_AUTO_RESTART) {
+                b->timer_source = sd_event_source_disable_unref(b->timer_source);
+                box_set_state(b, BOX_INACTIVE);
+                box_reply_pending(b, PENDING_STOP, NULL, NULL);
+                return 0;
+        }
+        if (!box_is_active(b)) {
+                box_reply_pending(b, PENDING_STOP, NULL, NULL);
+                return 0;
+        }
+        if (b->state == BOX_STOPPING)
+                return 0;
+        c = b->unit->config;
+        b->stop_requested = true;
+        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+        box_set_state(b, BOX_STOPPING);
+        /* KillSignal= to the payload through box-init (which forwards it), then the whole cgroup
+         * after TimeoutStopSec= */
+        if (b->pid > 0)
+                (void) kill(b->pid, c->box.kill_signal);
+        if (c->box.timeout_stop_sec != UINT64_MAX)
+                (void) sd_event_add_time_relative(b->manager->event, &b->timer_source, CLOCK_MONOTONIC,
+                                                  c->box.timeout_stop_sec, 0, on_timeout, b);
+        return 0;
+}
+
+void box_dependency_failed(Box *b) {
+        char msg[256];
+        log_error("%s: a dependency it Requires= failed to start", b->id);
+        snprintf(msg, sizeof msg, "%s: a dependency it Requires= failed to start", b->id);
+        box_reply_pending(b, PENDING_START, BOXD_ERROR_START_FAILED, msg);
+        manager_box_changed(b->manager, b);
+}
+
+int box_add_pending(Box *b, sd_bus_message *m, int kind) {
+        PendingCall *p = calloc(1, sizeof(PendingCall));
+        if (!p)
+                return -ENOMEM;
+        p->message = sd_bus_message_ref(m);
+        p->kind = kind;
+        p->next = b->pending;
+        b->pending = p;
+        return 0;
+}
+
+int box_kill(Box *b, bool all, int sig) {
+        if (!box_is_active(b))
+                return -ESRCH;
+        if (all)
+                return cgroup_kill(b->manager->cgroup, b->cgroup_path, sig);
+        return kill(b->pid, sig) < 0 ? -errno : 0;
+}
+
+void box_get_stats(Box *b, CgroupStats *ret) {
+        *ret = (CgroupStats) { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, 0 };
+        if (!box_is_active(b) || !b->cgroup_path)
+                return;
+        if (cgroup_get_stats(b->manager->cgroup, b->cgroup_path, ret) < 0)
+                *ret = (CgroupStats) { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, 0 };
+}
+
+/* After a restart of boxd: re-adopt a box whose PID 1 still runs (same pid and start time), or
+ * harvest the exit file of one that ended meanwhile and clean what it left. */
+int box_recover(Box *b) {
+        _cleanup_free_ char *path = path_join(b->runtime_dir, "state"), *data = NULL;
+        const char *v;
+        uint64_t st;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_file(path, &data, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        v = state_field(data, "PID");
+        pid_t pid = v ? atoi(v) : 0;
+        v = state_field(data, "START_TIME");
+        uint64_t start = v ? strtoull(v, NULL, 10) : 0;
+        v = state_field(data, "CGROUP");
+        if (v && *v && *v != '\n') {
+                free(b->cgroup_path);
+                b->cgroup_path = strndup(v, strcspn(v, "\n"));
+        }
+        v = state_field(data, "SINCE");
+        b->since_realtime = v ? strtoull(v, NULL, 10) : 0;
+        v = state_field(data, "ACTIVE_ENTER");
+        b->active_enter_realtime = v ? strtoull(v, NULL, 10) : 0;
+        v = state_field(data, "N_RESTARTS");
+        b->n_restarts = v ? (unsigned) atoi(v) : 0;
+        v = state_field(data, "STATE");
+
+        if (pid > 0 && read_start_time(pid, &st) >= 0 && st == start && v &&
+            (strneq(v, "running", 7) || strneq(v, "starting", 8) || strneq(v, "stopping", 8))) {
+                b->pid = pid;
+                b->start_time = start;
+                b->adopted = true;
+                b->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+                if (b->pidfd < 0)
+                        return -errno;
+                r = box_watch(b);
+                if (r < 0)
+                        return r;
+                b->state = strneq(v, "stopping", 8) ? BOX_STOPPING : BOX_RUNNING;
+                if (b->state == BOX_STOPPING)
+                        b->stop_requested = true;
+                log_info("%s: re-adopted PID %d", b->id, (int) pid);
+                return 1;
+        }
+        if (v && (strneq(v, "running", 7) || strneq(v, "starting", 8) || strneq(v, "stopping", 8))) {
+                /* it ended while we were away: the exit file tells how */
+                b->state = strneq(v, "stopping", 8) ? BOX_STOPPING : BOX_RUNNING;
+                b->stop_requested = b->state == BOX_STOPPING;
+                if (!b->unit || !b->unit->config) {
+                        /* its unit is gone: clean up only */
+                        box_spawn_cleanup(b);
+                        (void) unlink(path);
+                        b->state = BOX_INACTIVE;
+                        return 0;
+                }
+                box_exited(b, CLD_KILLED, SIGKILL);
+                log_info("%s: ended while boxd was not running (%s)", b->id, box_result_to_string(b->result));
+                return 0;
+        }
+        /* inactive or failed: remember the result for status */
+        if (v && strneq(v, "failed", 6)) {
+                b->state = BOX_FAILED;
+                const char *res = state_field(data, "RESULT");
+                for (int i = 0; res && i < _BOX_RESULT_MAX; i++)
+                        if (strneq(res, result_table[i], strlen(result_table[i])) && res[strlen(result_table[i])] == '\n')
+                                b->result = (BoxResult) i;
+                v = state_field(data, "EXIT_CODE");
+                b->exit_code = v ? atoi(v) : 0;
+                v = state_field(data, "EXIT_STATUS");
+                b->exit_status = v ? atoi(v) : 0;
+                v = state_field(data, "FAILED_STEP");
+                b->failed_step = v ? (SpawnStep) atoi(v) : STEP_NONE;
+                v = state_field(data, "FAILED_ERRNO");
+                b->failed_errno = v ? atoi(v) : 0;
+        }
+        return 0;
+}

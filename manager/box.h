@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "manager.h"
+#include "unit-config.h"
+#include "unit-loader.h"
+
+typedef enum BoxState {
+        BOX_INACTIVE,
+        BOX_STARTING,
+        BOX_RUNNING,
+        BOX_STOPPING,
+        BOX_FAILED,
+        BOX_AUTO_RESTART, /* waiting RestartSec= before the next start */
+        _BOX_STATE_MAX,
+} BoxState;
+
+typedef enum BoxResult {
+        BOX_SUCCESS,
+        BOX_FAILURE_EXIT_CODE,
+        BOX_FAILURE_SIGNAL,
+        BOX_FAILURE_OOM_KILL,
+        BOX_FAILURE_TIMEOUT,
+        BOX_FAILURE_START_LIMIT_HIT,
+        BOX_FAILURE_RESOURCES,
+        _BOX_RESULT_MAX,
+} BoxResult;
+
+/* The steps of starting a box, in order; a failure names one ("Failed at step MOUNT_ROOTFS"). */
+typedef enum SpawnStep {
+        STEP_NONE,
+        STEP_PREPARE,       /* parent: directories, log and exit files */
+        STEP_CGROUP,        /* parent: create cgroup, apply limits */
+        STEP_CLONE,
+        STEP_CGROUP_ATTACH, /* parent: v1 hierarchies */
+        STEP_SYNC,
+        STEP_MOUNT_NAMESPACE,
+        STEP_MOUNT_ROOTFS,
+        STEP_MOUNT_API,     /* /proc /sys /dev /run */
+        STEP_PIVOT_ROOT,
+        STEP_NETWORK,
+        STEP_HOSTNAME,
+        STEP_USER,          /* resolving User=/Group= in the box's files */
+        STEP_ENVIRONMENT,
+        STEP_WORKING_DIRECTORY,
+        STEP_RLIMITS,
+        STEP_CAPABILITIES,
+        STEP_NO_NEW_PRIVILEGES,
+        STEP_STDIO,
+        STEP_EXEC,          /* the payload's execve */
+        _STEP_MAX,
+} SpawnStep;
+
+const char *box_state_to_string(BoxState s);
+const char *box_sub_state_to_string(const Box *b);
+const char *box_active_state_to_string(const Box *b); /* systemd words: active, activating, … */
+const char *box_result_to_string(BoxResult r);
+const char *spawn_step_to_string(SpawnStep s);
+
+typedef struct PendingCall {
+        sd_bus_message *message;
+        enum { PENDING_START, PENDING_STOP } kind;
+        struct PendingCall *next;
+} PendingCall;
+
+struct Box {
+        Manager *manager;
+        char *id;
+        Unit *unit;                 /* the configuration in use */
+        bool need_daemon_reload;
+
+        BoxState state;
+        BoxResult result;
+        SpawnStep failed_step;
+        int failed_errno;
+        bool stop_requested;
+
+        pid_t pid;                  /* PID 1 of the box (box-init) seen from the host */
+        int pidfd;
+        uint64_t start_time;        /* /proc/PID/stat starttime, with pid identifies the process */
+        bool adopted;               /* re-adopted after a boxd restart: not our child */
+        sd_event_source *pidfd_source, *sync_source, *timer_source;
+        int sync_fd;
+
+        char *cgroup_path;          /* relative to the instance root */
+        char *runtime_dir;          /* PREFIX/run/boxd/boxes/ID */
+
+        int exit_code;              /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 */
+        int exit_status;
+        uint64_t since_realtime;    /* usec, of the last state change */
+        uint64_t active_enter_realtime, inactive_enter_realtime;
+
+        unsigned n_restarts;
+        uint64_t *start_times;      /* monotonic usec of recent starts, for StartLimit* */
+        size_t n_start_times;
+
+        PendingCall *pending;
+
+        /* start transactions (manager.c) */
+        bool queued;                /* waiting for ordering dependencies before starting */
+        bool restart_after_stop;    /* restart: start again once stopped */
+        bool in_transaction;
+        Unit *pending_unit;         /* configuration loaded by daemon-reload, used at the next start */
+};
+
+int box_new(Manager *m, const char *id, Box **ret);
+Box *box_free(Box *b);
+
+/* Replaces the unit (daemon-reload of an inactive box, or first load). */
+void box_set_unit(Box *b, Unit *u);
+
+/* Starting and stopping are asynchronous; completion is reported via manager_box_changed(). */
+int box_start(Box *b);
+int box_stop(Box *b);
+int box_kill(Box *b, bool all, int sig);
+/* A Requires= dependency failed: the queued start fails without running. */
+void box_dependency_failed(Box *b);
+/* Queues a start/stop reply for a bus call (the reply is sent when the job finishes). */
+int box_add_pending(Box *b, sd_bus_message *m, int kind);
+bool box_is_active(const Box *b); /* starting, running, stopping */
+
+/* Persisted state */
+int box_save_state(Box *b);
+int box_recover(Box *b); /* after a restart of boxd */
+
+/* Stats for list/status; fields UINT64_MAX when unknown. */
+void box_get_stats(Box *b, CgroupStats *ret);
+
+/* spawn (box-spawn.c) */
+int box_spawn(Box *b);
+void box_spawn_cleanup(Box *b); /* mounts/dirs/cgroup after the box ended */

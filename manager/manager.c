@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager: the box table, loading units, recovery at start-up, start transactions with
+ * dependency ordering, and reload/apply. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "box.h"
+#include "bus.h"
+#include "fs-util.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "path-util.h"
+#include "string-util.h"
+#include "strv.h"
+
+/* box-init is read once into a sealed memfd: the box can neither write nor replace it. */
+static int load_box_init(int *ret) {
+        _cleanup_free_ char *self = NULL, *dir = NULL, *path = NULL, *data = NULL;
+        const char *env = getenv("BOXD_INIT_PATH");
+        size_t size;
+        char buf[PATH_MAX];
+        ssize_t k;
+        int fd, r;
+
+        if (env)
+                path = strdup(env);
+        else {
+                k = readlink("/proc/self/exe", buf, sizeof buf - 1);
+                if (k < 0)
+                        return -errno;
+                buf[k] = '\0';
+                dir = path_dirname(buf);
+                if (!dir)
+                        return -ENOMEM;
+                path = path_join(dir, "box-init");
+                if (path && access(path, X_OK) < 0) {
+                        free(path);
+                        path = strdup(BOXD_LIBEXECDIR "/box-init");
+                }
+        }
+        if (!path)
+                return -ENOMEM;
+        r = read_file(path, &data, &size);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read box-init from %s: %m", path);
+        fd = memfd_create("box-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, data, size) != (ssize_t) size || fchmod(fd, 0555) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        *ret = fd;
+        return 0;
+}
+
+int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return log_oom();
+        m->box_init_fd = -EBADF;
+        m->listen_fd = -EBADF;
+        r = boxd_paths_init(&m->paths, prefix);
+        if (r < 0)
+                return log_oom();
+        m->boxes = hashmap_new();
+        if (!m->boxes)
+                return log_oom();
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Cannot allocate the event loop: %m");
+        r = unit_loader_new(m->paths.prefix, &m->loader);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the unit search path: %m");
+        r = load_box_init(&m->box_init_fd);
+        if (r < 0)
+                return r;
+
+        if (cgroup_instance)
+                m->cgroup_instance = strdup(cgroup_instance);
+        else if (isempty(m->paths.prefix))
+                m->cgroup_instance = strdup("boxd");
+        else {
+                /* several instances on one host (tests) must not collide: derive from the prefix */
+                uint64_t h = 1469598103934665603ULL;
+                for (const char *p = m->paths.prefix; *p; p++)
+                        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+                m->cgroup_instance = strprintf("boxd-%016llx", (unsigned long long) h);
+        }
+        if (!m->cgroup_instance)
+                return log_oom();
+        r = cgroup_driver_new(m->cgroup_instance, &m->cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the cgroup subtree %s: %m", m->cgroup_instance);
+        log_debug("cgroups: %s", cgroup_driver_describe(m->cgroup));
+
+        r = mkdir_p(m->paths.boxes_dir, 0700);
+        if (r >= 0)
+                r = mkdir_p(m->paths.log_dir, 0755);
+        if (r >= 0)
+                r = mkdir_p(m->paths.state_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Cannot create boxd's directories under '%s': %m", m->paths.prefix);
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        const char *k;
+        void *v;
+        size_t i = 0;
+        if (!m)
+                return NULL;
+        bus_done(m);
+        while (hashmap_iterate(m->boxes, &i, &k, &v))
+                box_free(v);
+        hashmap_free(m->boxes);
+        unit_loader_free(m->loader);
+        if (m->cgroup) {
+                (void) cgroup_driver_remove_root(m->cgroup);
+                cgroup_driver_free(m->cgroup);
+        }
+        free(m->cgroup_instance);
+        if (m->box_init_fd >= 0)
+                close(m->box_init_fd);
+        sd_event_unref(m->event);
+        boxd_paths_done(&m->paths);
+        free(m);
+        return NULL;
+}
+
+int manager_get_box(Manager *m, const char *name, Box **ret) {
+        _cleanup_free_ char *id = NULL;
+        Box *b;
+        Unit *u = NULL;
+        int r;
+
+        r = unit_name_with_suffix(name, UNIT_BOX, &id);
+        if (r < 0)
+                return r;
+        if (unit_name_to_type(id) != UNIT_BOX || !unit_name_is_valid(id, UNIT_NAME_PLAIN | UNIT_NAME_INSTANCE, false))
+                return -EINVAL;
+        b = hashmap_get(m->boxes, id);
+        if (b) {
+                *ret = b;
+                return 0;
+        }
+        r = unit_loader_load(m->loader, id, &u);
+        if (r < 0)
+                return r;
+        if (u->load_state == UNIT_NOT_FOUND) {
+                unit_free(u);
+                return -ENOENT;
+        }
+        r = box_new(m, id, &b);
+        if (r < 0) {
+                unit_free(u);
+                return r;
+        }
+        box_set_unit(b, u);
+        r = hashmap_put(m->boxes, b->id, b);
+        if (r < 0) {
+                box_free(b);
+                return r;
+        }
+        *ret = b;
+        return 0;
+}
+
+/* ---- start transactions ---- */
+
+static Box *find_box(Manager *m, const char *id) {
+        return hashmap_get(m->boxes, id);
+}
+
+/* Collects the box and everything it Requires=/Wants= (boxes only; slices are created with
+ * their boxes and networks come with the network issue). */
+static int collect(Manager *m, Box *b, char ***ids) {
+        const BoxConfig *c;
+        if (strv_contains(*ids, b->id))
+                return 0;
+        int r = strv_extend(ids, b->id);
+        if (r < 0)
+                return r;
+        if (!b->unit || b->unit->load_state != UNIT_LOADED)
+                return 0;
+        c = b->unit->config;
+        char **lists[] = { c->unit.requires, c->unit.wants };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH(n, lists[i]) {
+                        Box *d;
+                        if (unit_name_to_type(*n) != UNIT_BOX)
+                                continue;
+                        r = manager_get_box(m, *n, &d);
+                        if (r == -ENOENT && i == 1)
+                                continue; /* Wants= of a missing unit is fine */
+                        if (r < 0)
+                                return r;
+                        r = collect(m, d, ids);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
+}
+
+/* a is ordered after b? */
+static bool ordered_after(Manager *m, const char *a, const char *b) {
+        Box *ba = find_box(m, a), *bb = find_box(m, b);
+        if (ba && ba->unit && ba->unit->config && strv_contains(((BoxConfig *) ba->unit->config)->unit.after, b))
+                return true;
+        if (bb && bb->unit && bb->unit->config && strv_contains(((BoxConfig *) bb->unit->config)->unit.before, a))
+                return true;
+        return false;
+}
+
+/* Topological order by After=/Before=; a cycle is refused with its members. */
+static int order(Manager *m, char **ids, char ***ret, char **ret_cycle) {
+        size_t n = strv_length(ids);
+        _cleanup_free_ int *state = calloc(n + 1, sizeof(int)); /* 0 new, 1 visiting, 2 done */
+        _cleanup_free_ size_t *stack = calloc(n + 1, sizeof(size_t));
+        _cleanup_strv_free_ char **out = NULL;
+        if (!state || !stack)
+                return -ENOMEM;
+
+        for (size_t s = 0; s < n; s++) {
+                size_t depth = 0;
+                if (state[s])
+                        continue;
+                /* iterative DFS; dependencies (things we are after) first */
+                stack[depth++] = s;
+                state[s] = 1;
+                while (depth > 0) {
+                        size_t v = stack[depth - 1], next = SIZE_MAX;
+                        for (size_t w = 0; w < n; w++) {
+                                if (w == v || !ordered_after(m, ids[v], ids[w]))
+                                        continue;
+                                if (state[w] == 1) {
+                                        /* cycle: the stack from w to v */
+                                        char *cycle = NULL;
+                                        size_t from = 0;
+                                        while (stack[from] != w)
+                                                from++;
+                                        for (size_t k = from; k < depth; k++)
+                                                if (!strextend(&cycle, ids[stack[k]], " -> "))
+                                                        return -ENOMEM;
+                                        if (!strextend(&cycle, ids[w]))
+                                                return -ENOMEM;
+                                        *ret_cycle = cycle;
+                                        return -ELOOP;
+                                }
+                                if (state[w] == 0) {
+                                        next = w;
+                                        break;
+                                }
+                        }
+                        if (next != SIZE_MAX) {
+                                state[next] = 1;
+                                stack[depth++] = next;
+                        } else {
+                                state[v] = 2;
+                                depth--;
+                                int r = strv_extend(&out, ids[v]);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* Starts every queued box whose ordering dependencies have settled. */
+static void dispatch_queue(Manager *m) {
+        const char *k;
+        void *v;
+        size_t i = 0;
+        while (hashmap_iterate(m->boxes, &i, &k, &v)) {
+                Box *b = v;
+                bool ready = true, failed_dep = false;
+                const BoxConfig *c;
+                if (!b->queued)
+                        continue;
+                c = b->unit->config;
+                size_t j = 0;
+                const char *k2;
+                void *v2;
+                while (hashmap_iterate(m->boxes, &j, &k2, &v2)) {
+                        Box *d = v2;
+                        if (d == b || !ordered_after(m, b->id, d->id))
+                                continue;
+                        if (d->queued || d->state == BOX_STARTING || d->state == BOX_AUTO_RESTART)
+                                ready = false;
+                        else if ((d->state == BOX_FAILED || d->state == BOX_INACTIVE) &&
+                                 strv_contains(c->unit.requires, d->id) && d->in_transaction)
+                                failed_dep = true;
+                }
+                if (failed_dep) {
+                        b->queued = false;
+                        b->result = BOX_FAILURE_RESOURCES;
+                        b->failed_step = STEP_NONE;
+                        b->failed_errno = 0;
+                        box_dependency_failed(b);
+                        continue;
+                }
+                if (!ready)
+                        continue;
+                b->queued = false;
+                (void) box_start(b);
+        }
+}
+
+int manager_start_transaction(Manager *m, Box *b, char **ret_error) {
+        _cleanup_strv_free_ char **ids = NULL, **ordered = NULL;
+        _cleanup_free_ char *cycle = NULL;
+        int r;
+
+        r = collect(m, b, &ids);
+        if (r < 0) {
+                *ret_error = strprintf("cannot load a dependency of %s: %s", b->id, strerror(-r));
+                return r;
+        }
+        STRV_FOREACH(id, ids) {
+                Box *d = find_box(m, *id);
+                if (!d->unit || d->unit->load_state != UNIT_LOADED) {
+                        *ret_error = strprintf("%s is %s", d->id,
+                                               d->unit ? unit_load_state_to_string(d->unit->load_state) : "not loaded");
+                        return -ENOEXEC;
+                }
+        }
+        r = order(m, ids, &ordered, &cycle);
+        if (r == -ELOOP) {
+                *ret_error = strprintf("ordering cycle: %s", cycle);
+                log_error("Refusing to start %s: ordering cycle %s", b->id, cycle);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        STRV_FOREACH(id, ordered) {
+                Box *d = find_box(m, *id);
+                d->in_transaction = true;
+                if (!box_is_active(d) && d->state != BOX_AUTO_RESTART)
+                        d->queued = true;
+        }
+        dispatch_queue(m);
+        return 0;
+}
+
+void manager_box_changed(Manager *m, Box *b) {
+        bus_emit_box_changed(m, b);
+        if (b->state != BOX_STARTING)
+                dispatch_queue(m);
+        if (!b->queued && b->state != BOX_STARTING)
+                b->in_transaction = false;
+}
+
+int manager_enabled_boxes(Manager *m, char ***ret) {
+        return unit_loader_wants(m->loader, "default.target", ret);
+}
+
+/* ---- start-up ---- */
+
+int manager_startup(Manager *m) {
+        _cleanup_strv_free_ char **enabled = NULL;
+        DIR *d;
+        struct dirent *de;
+        int r;
+
+        /* recovery: every box directory with a state file */
+        d = opendir(m->paths.boxes_dir);
+        if (d) {
+                while ((de = readdir(d))) {
+                        Box *b = NULL;
+                        if (de->d_name[0] == '.' || !unit_name_is_valid(de->d_name, UNIT_NAME_PLAIN | UNIT_NAME_INSTANCE, false))
+                                continue;
+                        r = manager_get_box(m, de->d_name, &b);
+                        if (r == -ENOENT) {
+                                /* the unit is gone: still re-adopt or clean up what runs */
+                                r = box_new(m, de->d_name, &b);
+                                if (r < 0 || hashmap_put(m->boxes, b->id, b) < 0) {
+                                        box_free(b);
+                                        continue;
+                                }
+                        } else if (r < 0)
+                                continue;
+                        r = box_recover(b);
+                        if (r < 0)
+                                log_warning_errno(r, "%s: cannot recover its state: %m", b->id);
+                }
+                closedir(d);
+        }
+
+        r = manager_enabled_boxes(m, &enabled);
+        if (r < 0)
+                return log_error_errno(r, "Cannot list enabled boxes: %m");
+        STRV_FOREACH(id, enabled) {
+                Box *b;
+                _cleanup_free_ char *err = NULL;
+                if (unit_name_to_type(*id) != UNIT_BOX)
+                        continue;
+                r = manager_get_box(m, *id, &b);
+                if (r < 0) {
+                        log_warning_errno(r, "Enabled box %s cannot be loaded: %m", *id);
+                        continue;
+                }
+                if (box_is_active(b))
+                        continue;
+                r = manager_start_transaction(m, b, &err);
+                if (r < 0)
+                        log_warning("Cannot start enabled box %s: %s", *id, strna(err));
+        }
+        return 0;
+}
+
+/* ---- reload and apply ---- */
+
+static bool units_differ(const Unit *a, const Unit *b) {
+        char *da = NULL, *db = NULL;
+        size_t la = 0, lb = 0;
+        bool differ = true;
+        FILE *fa = open_memstream(&da, &la), *fb = open_memstream(&db, &lb);
+        if (fa && fb) {
+                unit_dump(a, fa);
+                unit_dump(b, fb);
+                fclose(fa);
+                fclose(fb);
+                fa = fb = NULL;
+                differ = la != lb || memcmp(da, db, la) != 0 || a->load_state != b->load_state;
+        }
+        if (fa)
+                fclose(fa);
+        if (fb)
+                fclose(fb);
+        free(da);
+        free(db);
+        return differ;
+}
+
+int manager_reload(Manager *m) {
+        UnitLoader *nl = NULL;
+        const char *k;
+        void *v;
+        size_t i = 0;
+        int r = unit_loader_new(m->paths.prefix, &nl);
+        if (r < 0)
+                return r;
+        unit_loader_free(m->loader);
+        m->loader = nl;
+        while (hashmap_iterate(m->boxes, &i, &k, &v)) {
+                Box *b = v;
+                Unit *u = NULL;
+                r = unit_loader_load(m->loader, b->id, &u);
+                if (r < 0)
+                        continue;
+                if (box_is_active(b) || b->state == BOX_AUTO_RESTART) {
+                        /* running boxes keep their configuration, as in systemd */
+                        b->need_daemon_reload = !b->unit || units_differ(b->unit, u);
+                        b->pending_unit = unit_free(b->pending_unit);
+                        b->pending_unit = u;
+                } else
+                        box_set_unit(b, u);
+        }
+        return 0;
+}
+
+int manager_plan(Manager *m, char ***ret_actions) {
+        _cleanup_strv_free_ char **plan = NULL, **enabled = NULL;
+        const char *k;
+        void *v;
+        size_t i = 0;
+        int r;
+
+        r = manager_reload(m);
+        if (r < 0)
+                return r;
+        r = manager_enabled_boxes(m, &enabled);
+        if (r < 0)
+                return r;
+        /* boxes that run: restart when changed, stop when gone or disabled */
+        while (hashmap_iterate(m->boxes, &i, &k, &v)) {
+                Box *b = v;
+                if (!box_is_active(b))
+                        continue;
+                const Unit *now = b->pending_unit ?: b->unit;
+                if (!now || now->load_state == UNIT_NOT_FOUND || now->load_state == UNIT_MASKED ||
+                    !strv_contains(enabled, b->id))
+                        r = strv_consume(&plan, strprintf("stop\t%s", b->id));
+                else if (b->need_daemon_reload)
+                        r = strv_consume(&plan, strprintf("restart\t%s", b->id));
+                else
+                        r = 0;
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH(id, enabled) {
+                Box *b;
+                if (unit_name_to_type(*id) != UNIT_BOX)
+                        continue;
+                if (manager_get_box(m, *id, &b) < 0)
+                        continue;
+                if (!box_is_active(b)) {
+                        r = strv_consume(&plan, strprintf("start\t%s", b->id));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        strv_sort(plan);
+        *ret_actions = TAKE_PTR(plan);
+        return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "boxd-paths.h"
+#include "cgroup.h"
+#include "hashmap.h"
+#include "unit-loader.h"
+
+typedef struct Box Box;
+typedef struct BusConnection BusConnection;
+
+typedef struct Manager {
+        sd_event *event;
+        BoxdPaths paths;
+        UnitLoader *loader;
+        CgroupDriver *cgroup;
+        char *cgroup_instance;    /* single path component of our cgroup subtree */
+        int box_init_fd;          /* sealed memfd holding the box-init binary */
+        Hashmap *boxes;           /* id -> Box */
+        int listen_fd;
+        sd_event_source *listen_source;
+        BusConnection *connections;
+        sd_bus *system_bus;       /* when a system bus runs */
+        bool exiting;
+        unsigned long long next_connection_id;
+} Manager;
+
+int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Recovers persisted state (re-adopt, harvest exit files, clean leftovers), then starts what
+ * default.target wants. */
+int manager_startup(Manager *m);
+/* Looks a box up, loading its unit when it is not known yet. -ENOENT if no such unit, -EINVAL if
+ * the name is invalid. */
+int manager_get_box(Manager *m, const char *name, Box **ret);
+/* daemon-reload: re-reads units; running boxes keep their configuration and get
+ * need_daemon_reload when the file changed. */
+int manager_reload(Manager *m);
+/* Starts b and what it Requires=/Wants=, in After=/Before= order; independent boxes start
+ * concurrently. On failure *ret_error says why (e.g. the members of an ordering cycle). */
+int manager_start_transaction(Manager *m, Box *b, char **ret_error);
+/* apply: reload, then "start\tNAME", "restart\tNAME", "stop\tNAME" lines, sorted. */
+int manager_plan(Manager *m, char ***ret_actions);
+/* Units wanted by default.target (enabled boxes). */
+int manager_enabled_boxes(Manager *m, char ***ret);
+/* Called by a box when its state changed (emits BoxChanged, completes waiting bus calls). */
+void manager_box_changed(Manager *m, Box *b);

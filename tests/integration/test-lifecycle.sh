@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Integration: a real boxd under a temporary prefix in its own network namespace, real boxes.
+# Isolation, lifecycle, failures, resources, re-adoption, enablement, the bus API.
+BOXD=$1 BOXCTL=$2 PAYLOAD=$3
+source "$(dirname "$0")/lib.sh"
+
+start_boxd || { tap_fail "boxd starts"; tap_done; exit 1; }
+tap_ok "boxd starts and answers on its socket"
+
+# ---- isolation ----
+unit iso.box "[Unit]" "Description=isolation probe" "[Box]" "ExecStart=/payload info inf" "Environment=FOO=bar"
+check "start iso.box" bx start iso.box
+wait_for 5 sh -c "grep -q info_done=1 '$P/var/log/boxd/iso.box.log'"
+check "iso.box is active" bx is-active iso.box
+pid=$(prop iso.box MainPID)
+[ -n "$pid" ] && [ "$pid" -gt 0 ] && tap_ok "MainPID is set ($pid)" || tap_fail "MainPID is set" "got '$pid'"
+[ "$(cat /proc/$pid/comm 2>/dev/null)" = box-init ] || [ "$(tr '\0' ' ' < /proc/$pid/cmdline | cut -d' ' -f1)" = box-init ] \
+        && tap_ok "PID 1 of the box is box-init" || tap_fail "PID 1 of the box is box-init" "comm=$(cat /proc/$pid/comm 2>/dev/null)"
+[ "$(log_value iso.box pid)" = 2 ] && tap_ok "the payload is PID 2 under box-init" || tap_fail "payload pid" "pid=$(log_value iso.box pid)"
+[ "$(log_value iso.box procs)" = 2 ] && tap_ok "the box sees only its own processes" || tap_fail "only own processes" "procs=$(log_value iso.box procs)"
+[ "$(log_value iso.box hostname)" = iso ] && tap_ok "hostname is the box name" || tap_fail "hostname" "hostname=$(log_value iso.box hostname)"
+for ns in pid mnt uts ipc net cgroup; do
+        inside=$(log_value iso.box ns_$ns)
+        host=$(readlink /proc/self/ns/$ns)
+        [ -n "$inside" ] && [ "$inside" != "$host" ] && tap_ok "$ns namespace differs from the host's" \
+                || tap_fail "$ns namespace differs" "inside=$inside host=$host"
+done
+[ "$(log_value iso.box env_FOO)" = bar ] && tap_ok "Environment= reaches the payload" || tap_fail "Environment=" "$(log_value iso.box env_FOO)"
+[ "$(log_value iso.box NoNewPrivs)" = 1 ] && tap_ok "no_new_privs is set" || tap_fail "no_new_privs" "$(log_value iso.box NoNewPrivs)"
+capeff=$(log_value iso.box CapEff)
+[ -n "$capeff" ] && [ "$((16#$capeff & (1 << 21)))" = 0 ] && tap_ok "no CAP_SYS_ADMIN in the box (CapEff=$capeff)" || tap_fail "no CAP_SYS_ADMIN" "CapEff=$capeff"
+[ "$((16#$capeff))" = $((16#00000000800405fb)) ] && tap_ok "effective capabilities are the default set" || tap_fail "default capability set" "CapEff=$capeff want 00000000800405fb"
+[ "$(log_value iso.box fds)" = "0 1 2 3 " ] && tap_ok "only fds 0-2 reach the payload (3 is its own opendir)" || tap_fail "fds" "fds=$(log_value iso.box fds)"
+grep -q "^0::/$" /proc/$pid/cgroup 2>/dev/null || true
+check "stop iso.box" bx stop iso.box
+st=$(bx is-active iso.box)
+[ "$st" = inactive ] && tap_ok "iso.box is inactive after stop" || tap_fail "inactive after stop" "state=$st"
+! kill -0 "$pid" 2>/dev/null && tap_ok "PID 1 of the stopped box is gone" || tap_fail "PID 1 gone" "pid $pid alive"
+
+# ---- host and shared namespaces ----
+unit hostnet.box "[Box]" "ExecStart=/payload info inf" "[Namespaces]" "Network=host" "UTS=host"
+check "start a box with Network=host UTS=host" bx start hostnet.box
+wait_for 5 sh -c "grep -q info_done=1 '$P/var/log/boxd/hostnet.box.log'"
+boxd_net=$(readlink /proc/$BOXD_PID/ns/net)
+[ "$(log_value hostnet.box ns_net)" = "$boxd_net" ] && tap_ok "Network=host shares boxd's network namespace" || tap_fail "Network=host" "$(log_value hostnet.box ns_net) vs $boxd_net"
+[ "$(log_value hostnet.box ns_uts)" = "$(readlink /proc/$BOXD_PID/ns/uts)" ] && tap_ok "UTS=host shares the UTS namespace" || tap_fail "UTS=host"
+[ "$(log_value hostnet.box ns_ipc)" != "$(readlink /proc/$BOXD_PID/ns/ipc)" ] && tap_ok "IPC stays private" || tap_fail "IPC private"
+bx stop hostnet.box >/dev/null
+
+# ---- exit statuses and results ----
+unit exit3.box "[Box]" "ExecStart=/payload exit 3"
+bx start exit3.box >/dev/null 2>&1
+wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active exit3.box)\" = failed ]"
+[ "$(prop exit3.box Result)" = exit-code ] && tap_ok "exit 3 gives result exit-code" || tap_fail "result exit-code" "$(prop exit3.box Result)"
+[ "$(prop exit3.box ExecMainStatus)" = 3 ] && tap_ok "ExecMainStatus=3" || tap_fail "ExecMainStatus" "$(prop exit3.box ExecMainStatus)"
+
+unit nobin.box "[Box]" "ExecStart=/does/not/exist"
+out=$(bx start nobin.box 2>&1); rc=$?
+[ $rc != 0 ] && tap_ok "starting a box whose binary is missing fails" || tap_fail "missing binary fails" "$out"
+[ "$(prop nobin.box FailedStep)" = EXEC ] && tap_ok "the failed step is EXEC" || tap_fail "failed step EXEC" "$(prop nobin.box FailedStep)"
+[ "$(prop nobin.box FailedErrno)" = 2 ] && tap_ok "the errno is ENOENT" || tap_fail "errno ENOENT" "$(prop nobin.box FailedErrno)"
+bx status nobin.box 2>&1 | grep -q "EXEC" && tap_ok "status shows the failed step" || tap_fail "status shows step" "$(bx status nobin.box 2>&1 | head -5)"
+
+unit bad.box "[Box]" "ExecStart=/payload sleep" "MemoryMaxx=1G"
+out=$(bx start bad.box 2>&1); rc=$?
+[ $rc != 0 ] && echo "$out" | grep -q "MemoryMaxx" && tap_ok "starting a bad-setting unit prints its errors" || tap_fail "bad-setting errors" "rc=$rc $out"
+
+# ---- stop escalation and double-forks ----
+unit stubborn.box "[Box]" "ExecStart=/bin/sh -c 'trap \"\" TERM; /payload doublefork'" "TimeoutStopSec=1" "KillSignal=SIGUSR1"
+check "start a box that ignores its stop signal" bx start stubborn.box
+sleep 0.3
+cg=$(prop stubborn.box ControlGroup)
+t0=$(date +%s%N)
+check "stop escalates to SIGKILL" bx stop stubborn.box
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $ms -ge 900 ] && [ $ms -lt 5000 ] && tap_ok "stop waited TimeoutStopSec= then killed (${ms} ms)" || tap_fail "stop timing" "${ms} ms"
+[ -n "$cg" ] && [ ! -d "$cg" ] && tap_ok "the box's cgroup is removed" || tap_fail "cgroup removed" "cg=$cg"
+
+# ---- resources (v1 controllers on this machine) ----
+unit oom.box "[Box]" "ExecStart=/payload alloc 200" "[Cgroup]" "MemoryMax=32M" "MemorySwapMax=0"
+bx start oom.box >/dev/null 2>&1
+wait_for 10 sh -c "[ \"\$($BOXCTL --prefix=$P is-active oom.box)\" = failed ]"
+[ "$(prop oom.box Result)" = oom-kill ] && tap_ok "MemoryMax= OOM kill is reported as oom-kill" || tap_fail "oom-kill result" "result=$(prop oom.box Result) $(bx status oom.box 2>&1 | head -3 | tr '\n' ' ')"
+
+unit bomb.box "[Box]" "ExecStart=/payload forkbomb" "[Cgroup]" "TasksMax=64"
+check "start a fork bomb under TasksMax=64" bx start bomb.box
+sleep 1
+t0=$(date +%s%N); bx status bomb.box >/dev/null 2>&1; t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $ms -lt 1000 ] && tap_ok "status answers within 1 s during the fork bomb (${ms} ms)" || tap_fail "status latency" "${ms} ms"
+tasks=$(prop bomb.box TasksCurrent)
+[ -n "$tasks" ] && [ "$tasks" -le 64 ] && tap_ok "tasks are contained ($tasks <= 64)" || tap_fail "tasks contained" "tasks=$tasks"
+check "stop the fork bomb" bx stop bomb.box
+
+unit spin.box "[Box]" "ExecStart=/payload spin 2" "[Cgroup]" "CPUQuota=20%"
+check "start a CPU spinner with CPUQuota=20%" bx start spin.box
+wait_for 6 sh -c "grep -q cpu_ms= '$P/var/log/boxd/spin.box.log'"
+cpu=$(log_value spin.box cpu_ms)
+[ -n "$cpu" ] && [ "$cpu" -lt 900 ] && tap_ok "CPUQuota= throttles (${cpu} ms of CPU in 2 s)" || tap_fail "CPUQuota throttles" "cpu_ms=$cpu"
+bx stop spin.box >/dev/null
+
+# ---- restart policy and start limit ----
+unit flappy.box "[Unit]" "StartLimitIntervalSec=10s" "StartLimitBurst=3" "[Box]" "ExecStart=/payload exit 1" "Restart=on-failure" "RestartSec=200ms"
+bx start flappy.box >/dev/null 2>&1
+wait_for 10 sh -c "[ \"\$($BOXCTL --prefix=$P show -p Result flappy.box)\" = Result=start-limit-hit ]"
+[ "$(prop flappy.box Result)" = start-limit-hit ] && tap_ok "Restart=on-failure stops at the start limit" || tap_fail "start limit" "result=$(prop flappy.box Result) restarts=$(prop flappy.box NRestarts)"
+[ "$(prop flappy.box NRestarts)" -ge 2 ] && tap_ok "it was restarted before ($(prop flappy.box NRestarts) restarts)" || tap_fail "restarted" "$(prop flappy.box NRestarts)"
+
+# ---- dependencies ----
+unit a.box "[Box]" "ExecStart=/payload sleep"
+unit b.box "[Unit]" "Requires=a.box" "After=a.box" "[Box]" "ExecStart=/payload sleep"
+unit c.box "[Unit]" "Requires=b.box" "After=b.box" "[Box]" "ExecStart=/payload sleep"
+check "starting the end of a chain starts the chain" bx start c.box
+ta=$(prop a.box ActiveEnterTimestamp); tb=$(prop b.box ActiveEnterTimestamp); tc=$(prop c.box ActiveEnterTimestamp)
+[ "$ta" -gt 0 ] && [ "$ta" -le "$tb" ] && [ "$tb" -le "$tc" ] && tap_ok "the chain started in order" || tap_fail "chain order" "a=$ta b=$tb c=$tc"
+unit cy1.box "[Unit]" "Wants=cy2.box" "After=cy2.box" "[Box]" "ExecStart=/payload sleep"
+unit cy2.box "[Unit]" "Wants=cy1.box" "After=cy1.box" "[Box]" "ExecStart=/payload sleep"
+out=$(bx start cy1.box 2>&1); rc=$?
+[ $rc != 0 ] && echo "$out" | grep -q "cy1.box" && echo "$out" | grep -q "cy2.box" && tap_ok "a cycle is refused naming its members" || tap_fail "cycle refused" "$out"
+for x in c b a; do bx stop $x.box >/dev/null; done
+
+# ---- mounts stay inside boxes ----
+before=$(wc -l < /proc/self/mountinfo)
+for i in $(seq 1 10); do unit m$i.box "[Box]" "ExecStart=/payload sleep"; done
+for i in $(seq 1 10); do bx start m$i.box >/dev/null; done
+after=$(wc -l < /proc/self/mountinfo)
+[ "$before" = "$after" ] && tap_ok "the host's mount table does not grow with 10 boxes ($before entries)" || tap_fail "mount table" "$before -> $after"
+
+# ---- re-adoption ----
+pids_before=$(for i in $(seq 1 10); do prop m$i.box MainPID; done | tr '\n' ' ')
+unit ends.box "[Box]" "ExecStart=/bin/sh -c 'sleep 1; exit 3'"
+bx start ends.box >/dev/null
+stop_boxd KILL
+sleep 1.5
+start_boxd || tap_fail "boxd restarts"
+pids_after=$(for i in $(seq 1 10); do prop m$i.box MainPID; done | tr '\n' ' ')
+[ "$pids_before" = "$pids_after" ] && tap_ok "after SIGKILL of boxd all boxes run with the same PIDs" || tap_fail "re-adoption" "before=$pids_before after=$pids_after"
+[ "$(prop ends.box ExecMainStatus)" = 3 ] && tap_ok "a box that exited 3 while boxd was down is reported with status 3" || tap_fail "harvest exit status" "$(prop ends.box ExecMainStatus) $(prop ends.box Result)"
+for i in $(seq 1 10); do bx stop m$i.box >/dev/null; done
+pids_left=0; for p in $pids_before; do kill -0 $p 2>/dev/null && pids_left=$((pids_left+1)); done
+[ $pids_left = 0 ] && tap_ok "stopping re-adopted boxes ends them" || tap_fail "re-adopted stop" "$pids_left left"
+
+# ---- boot: enable + fresh boxd ----
+unit boot.box "[Box]" "ExecStart=/payload sleep" "[Install]" "WantedBy=default.target"
+check "enable boot.box" bx enable boot.box
+stop_boxd TERM
+start_boxd
+wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active boot.box)\" = active ]"
+[ "$(bx is-active boot.box)" = active ] && tap_ok "an enabled box starts with boxd" || tap_fail "enabled box starts" "$(bx is-active boot.box)"
+bx disable boot.box >/dev/null; bx stop boot.box >/dev/null
+
+# ---- the bus API ----
+if command -v busctl >/dev/null; then
+        out=$(busctl --address="unix:path=$P/run/boxd/private" introspect io.boxd /io/boxd/Manager 2>&1)
+        echo "$out" | grep -q StartBox && tap_ok "busctl can introspect the manager" || tap_fail "busctl introspect" "$out"
+        out=$(busctl --address="unix:path=$P/run/boxd/private" call io.boxd /io/boxd/Manager io.boxd.Manager1 ListBoxes 2>&1)
+        echo "$out" | grep -q '^a(sssssuttts)' && tap_ok "busctl can call ListBoxes" || tap_fail "busctl call" "$out"
+        out=$(setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="unix:path=$P/run/boxd/private" call io.boxd /io/boxd/Manager io.boxd.Manager1 StartBox s iso.box 2>&1)
+        echo "$out" | grep -qi "access denied\|AccessDenied\|Only root" && tap_ok "a non-root caller gets access denied on start" || tap_fail "non-root denied" "$out"
+else
+        tap_skip "busctl introspection" "busctl not installed"
+fi
+
+# ---- nothing left behind ----
+for b in $(ls "$UNITS" | grep '\.box$'); do bx stop "$b" >/dev/null 2>&1; done
+stop_boxd TERM
+left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "boxd-it-$$" 2>/dev/null | wc -l)
+[ "$left" = 0 ] && tap_ok "no cgroup left after stopping everything and boxd" || tap_fail "cgroups left" "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "boxd-it-$$")"
+ls "$P/run/boxd/boxes/"*/root 2>/dev/null | grep -q . && tap_fail "runtime directories left" || tap_ok "no box mount point left"
+
+tap_done
