@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,52 @@ bool arg_quiet = false;
 bool arg_no_pager = false;
 
 static const Verb verbs[] = {
+        { "list", verb_list, "list boxes: state, since, PID, memory, CPU" },
+        { "status", verb_status, "show the runtime status and last log lines of boxes" },
+        { "start", verb_start, "start boxes (waits until they run)" },
+        { "stop", verb_stop, "stop boxes (waits until they stopped)" },
+        { "restart", verb_restart, "stop and start boxes again" },
+        { "kill", verb_kill, "send a signal to the payload (or every process) of boxes" },
+        { "is-active", verb_is_active, "print whether boxes are active" },
+        { "is-enabled", verb_is_enabled, "print whether boxes are enabled (offline)" },
+        { "enable", verb_enable, "enable boxes ([Install] symlinks; --now: start too)" },
+        { "disable", verb_disable, "disable boxes (--now: stop too)" },
+        { "cat", verb_cat, "print unit files and their drop-ins" },
+        { "show", verb_show, "print runtime properties and effective settings as Key=value" },
+        { "logs", verb_logs, "print (-f: follow) the output of a box" },
+        { "daemon-reload", verb_daemon_reload, "make boxd re-read all units" },
+        { "apply", verb_apply, "reload, then print and execute the reconcile plan" },
         { "verify", verb_verify, "check unit files offline with the daemon's parser" },
 };
+
+bool global_option(int c, const char *value) {
+        switch (c) {
+        case ARG_GLOBAL_PREFIX:
+                arg_prefix = value;
+                return true;
+        case ARG_GLOBAL_JSON:
+                arg_json = true;
+                return true;
+        case ARG_GLOBAL_NO_PAGER:
+                arg_no_pager = true;
+                return true;
+        case 'q':
+                arg_quiet = true;
+                return true;
+        default:
+                return false;
+        }
+}
+
+int usage_error(const char *format, ...) {
+        va_list ap;
+        fputs("boxctl: ", stderr);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return EXIT_USAGE;
+}
 
 static void help(void) {
         printf("boxctl [OPTIONS…] VERB [ARGS…]\n\n"
@@ -28,22 +73,23 @@ static void help(void) {
                "  -q --quiet         print less\n\n"
                "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-12s %s\n", verbs[i].name, verbs[i].summary);
+                printf("  %-14s %s\n", verbs[i].name, verbs[i].summary);
         printf("\nSee boxctl(1) and `boxctl VERB --help`.\n");
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_PREFIX, ARG_JSON, ARG_NO_PAGER };
+        enum { ARG_VERSION = 0x100 };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
-                { "prefix", required_argument, NULL, ARG_PREFIX },
-                { "json", no_argument, NULL, ARG_JSON },
-                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
-                { "quiet", no_argument, NULL, 'q' },
+                GLOBAL_OPTIONS,
                 {},
         };
         int c;
+
+        /* getopt prefixes its messages with argv[0]: make them "boxctl: …" */
+        if (argc > 0)
+                argv[0] = (char *) "boxctl";
 
         /* options before the verb only; the verb parses its own */
         while ((c = getopt_long(argc, argv, "+hq", options, NULL)) >= 0)
@@ -54,20 +100,9 @@ int main(int argc, char *argv[]) {
                 case ARG_VERSION:
                         printf("boxctl %s\n", BOXD_VERSION);
                         return EXIT_OK;
-                case ARG_PREFIX:
-                        arg_prefix = optarg;
-                        break;
-                case ARG_JSON:
-                        arg_json = true;
-                        break;
-                case ARG_NO_PAGER:
-                        arg_no_pager = true;
-                        break;
-                case 'q':
-                        arg_quiet = true;
-                        break;
                 default:
-                        return EXIT_USAGE;
+                        if (!global_option(c, optarg))
+                                return EXIT_USAGE;
                 }
         if (getenv("NO_PAGER"))
                 arg_no_pager = true;
@@ -80,6 +115,7 @@ int main(int argc, char *argv[]) {
                 if (streq(argv[optind], verbs[i].name)) {
                         int sub_argc = argc - optind;
                         char **sub_argv = argv + optind;
+                        sub_argv[0] = (char *) "boxctl"; /* getopt messages: "boxctl: …" */
                         optind = 0; /* reset getopt for the verb */
                         return verbs[i].run(sub_argc, sub_argv);
                 }

@@ -36,12 +36,12 @@ static bool looks_like_path(const char *a) {
 }
 
 int verb_verify(int argc, char *argv[]) {
-        enum { ARG_PREFIX = 0x100, ARG_DUMP, ARG_LIST_KEYS };
+        enum { ARG_DUMP = 0x100, ARG_LIST_KEYS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
-                { "prefix", required_argument, NULL, ARG_PREFIX },
                 { "dump", no_argument, NULL, ARG_DUMP },
                 { "list-keys", no_argument, NULL, ARG_LIST_KEYS },
+                GLOBAL_OPTIONS, /* --prefix=DIR among them */
                 {},
         };
         _cleanup_(unit_loader_freep) UnitLoader *loader = NULL;
@@ -51,14 +51,11 @@ int verb_verify(int argc, char *argv[]) {
         size_t n;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         verify_help();
                         return EXIT_OK;
-                case ARG_PREFIX:
-                        arg_prefix = optarg;
-                        break;
                 case ARG_DUMP:
                         dump = true;
                         break;
@@ -66,7 +63,8 @@ int verb_verify(int argc, char *argv[]) {
                         list_keys();
                         return EXIT_OK;
                 default:
-                        return EXIT_USAGE;
+                        if (!global_option(c, optarg))
+                                return EXIT_USAGE;
                 }
 
         r = unit_loader_new(arg_prefix, &loader);

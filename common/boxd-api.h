@@ -13,6 +13,10 @@
  *        name, load_state, active_state, sub_state, result, main_pid, since_usec (CLOCK_REALTIME),
  *        memory_current (bytes, UINT64_MAX unknown), cpu_usage_nsec (UINT64_MAX unknown), description
  *   GetBox(s name)                       -> o    the object path of the box (loads it if needed)
+ *   Exec(s name, as argv, as env, s user, s workdir, h stdin, h stdout, h stderr)
+ *                                        -> (s code, i status)  runs argv in the running box (its
+ *        namespaces, cgroup, user, capabilities) on the given fds; replies when it ends; code is
+ *        "exited", "killed" or "dumped"; user/workdir "" mean the unit's
  *   Reload()                             -> ()   daemon-reload
  *   Apply(b dry_run)                     -> a(ss) (action, name) with action start|restart|stop
  *   signal BoxChanged(s name, s active_state, s sub_state, s result)

@@ -120,7 +120,9 @@ int extract_first_word(const char **p, char **ret, const char *separators, Extra
         c = *p;
         if (!(flags & EXTRACT_DONT_COALESCE_SEPARATORS))
                 c += strspn(c, separators);
-        if (*c == '\0') {
+        /* without coalescing, the end after a separator (or of an empty string) is one more, empty
+         * word, as in systemd: "a:" gives "a" and "" */
+        if (*c == '\0' && !(flags & EXTRACT_DONT_COALESCE_SEPARATORS)) {
                 *p = NULL;
                 return 0;
         }
@@ -139,9 +141,12 @@ int extract_first_word(const char **p, char **ret, const char *separators, Extra
                 if (*c == '\\') {
                         size_t rest = strlen(c + 1);
                         if (rest == 0) {
-                                if (!(flags & EXTRACT_RELAX))
+                                /* a trailing backslash, as in systemd: kept as-is like an unknown escape
+                                 * (outside quotes, unless relaxed), dropped when relaxed, else an error */
+                                if ((flags & EXTRACT_CUNESCAPE_RELAX) && (!quote || (flags & EXTRACT_RELAX)))
+                                        s[sz++] = '\\';
+                                else if (!(flags & EXTRACT_RELAX))
                                         return -EINVAL;
-                                s[sz++] = '\\';
                                 have_word = true;
                                 continue;
                         }

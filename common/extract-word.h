@@ -6,10 +6,12 @@
 typedef enum ExtractFlags {
         EXTRACT_UNQUOTE = 1 << 0,           /* "…" and '…' group words; quotes are removed */
         EXTRACT_CUNESCAPE = 1 << 1,         /* C escapes (\n \t \xNN \NNN \uNNNN …) are decoded */
-        EXTRACT_CUNESCAPE_RELAX = 1 << 2,   /* an unknown escape is kept as-is instead of an error */
+        EXTRACT_CUNESCAPE_RELAX = 1 << 2,   /* an unknown escape (or a trailing backslash outside quotes) is
+                                             * kept as-is instead of an error */
         EXTRACT_UNESCAPE_SEPARATORS = 1 << 3, /* a backslash before a separator makes it literal */
-        EXTRACT_RELAX = 1 << 4,             /* an unterminated quote or trailing backslash is accepted */
-        EXTRACT_DONT_COALESCE_SEPARATORS = 1 << 5, /* "a::b" gives an empty word */
+        EXTRACT_RELAX = 1 << 4,             /* an unterminated quote or trailing backslash is accepted (the
+                                             * backslash is dropped, unless CUNESCAPE_RELAX keeps it) */
+        EXTRACT_DONT_COALESCE_SEPARATORS = 1 << 5, /* "a::b" and "a:" give an empty word */
 } ExtractFlags;
 
 /* Extracts the next word of *p into *ret (malloc'd) and advances *p.

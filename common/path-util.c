@@ -10,8 +10,8 @@ bool path_is_absolute(const char *p) {
 }
 
 bool path_is_plain_name_or_absolute(const char *p) {
-        if (isempty(p))
-                return false;
+        if (isempty(p) || streq(p, ".") || streq(p, ".."))
+                return false; /* directories, not file names */
         return p[0] == '/' || !strchr(p, '/');
 }
 

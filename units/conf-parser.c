@@ -310,8 +310,12 @@ static int process_logical(Reader *rd, char *text, unsigned line) {
 
         if (l[0] == '[') {
                 _cleanup_free_ char *name = NULL;
-                if (len < 3 || l[len - 1] != ']')
+                if (len < 3 || l[len - 1] != ']') {
+                        /* like any broken header: its assignments are not reported again, nor
+                         * applied to the previous section */
+                        rd->cur_state = SECTION_BAD;
                         return error_line(rd, line, NULL, NULL, "invalid section header '%s'", l);
+                }
                 name = strndup(l + 1, len - 2);
                 if (!name)
                         return -ENOMEM;
@@ -342,6 +346,8 @@ static int process_logical(Reader *rd, char *text, unsigned line) {
         }
 
         char *eq = strchr(l, '=');
+        if (!eq && rd->cur_state == SECTION_IGNORED)
+                return 0; /* everything inside an X- section is ignored, whatever its syntax */
         if (!eq)
                 return error_line(rd, line, rd->cur_state == SECTION_KNOWN ? rd->cur_section->name : NULL, NULL,
                                   "'%s' is neither a section header nor a Key=value assignment", l);

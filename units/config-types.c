@@ -260,7 +260,8 @@ static int parse_limit_item(ConfigContext *ctx, const char *rvalue, int ltype, v
         Limit l;
         int r = parse_limit(rvalue, ltype == LIMITTYPE_MEMORY, true, &l);
         if (r == -ERANGE)
-                return config_error(ctx, "'%s' is out of range (percentages at most 100%%)", rvalue);
+                return config_error(ctx, endswith(rvalue, "%") ? "'%s' is out of range (percentages at most 100%%)"
+                                                               : "'%s' is out of range", rvalue);
         if (r < 0)
                 return config_error(ctx, ltype == LIMITTYPE_MEMORY
                                             ? "'%s' is not a size (e.g. 512M, 1.5G), a percentage or 'infinity'"
@@ -400,17 +401,31 @@ static int parse_user_namespace(ConfigContext *ctx, const char *rvalue, int ltyp
         if (u->mode != USERNS_MAP)
                 done_user_namespace(u);
         for (;;) {
-                _cleanup_free_ char *w = NULL;
-                unsigned a, b, c;
-                char tail;
+                _cleanup_free_ char *w = NULL, *copy = NULL;
+                unsigned a = 0, b = 0, c = 0;
+                char *os, *cs;
+                int ra, rb, rc;
                 r = extract_first_word(&p, &w, NULL, 0);
                 if (r < 0)
                         return config_error(ctx, "bad escape in '%s'", rvalue);
                 if (r == 0)
                         break;
-                if (sscanf(w, "%u:%u:%u%c", &a, &b, &c, &tail) != 3 || strspn(w, DIGITS ":") != strlen(w))
+                copy = strdup(w);
+                if (!copy)
+                        return -ENOMEM;
+                os = strchr(copy, ':');
+                cs = os ? strchr(os + 1, ':') : NULL;
+                if (!cs)
                         return config_error(ctx, "'%s' is not 'no', 'auto', 'identity' or an INSIDE:OUTSIDE:COUNT map", w);
-                if (c == 0 || (uint64_t) a + c > UINT32_MAX || (uint64_t) b + c > UINT32_MAX)
+                *os++ = '\0';
+                *cs++ = '\0';
+                /* strict decimal numbers: sscanf("%u") would silently wrap 4294967297 around to 1 */
+                ra = safe_atou(copy, &a);
+                rb = safe_atou(os, &b);
+                rc = safe_atou(cs, &c);
+                if (ra == -EINVAL || rb == -EINVAL || rc == -EINVAL)
+                        return config_error(ctx, "'%s' is not 'no', 'auto', 'identity' or an INSIDE:OUTSIDE:COUNT map", w);
+                if (ra < 0 || rb < 0 || rc < 0 || c == 0 || (uint64_t) a + c > UINT32_MAX || (uint64_t) b + c > UINT32_MAX)
                         return config_error(ctx, "map '%s' is empty or runs past the last id", w);
                 for (size_t i = 0; i < u->n_maps; i++) {
                         const UidMapEntry *e = &u->maps[i];

@@ -716,15 +716,16 @@ int parse_command_line(const char *s, Command **ret, size_t *ret_n, const char *
                         }
                         if (r == 0)
                                 break;
-                        /* a lone unquoted ';' separates commands */
-                        if (streq(w, ";")) {
-                                const char *q = before + strspn(before, WHITESPACE);
-                                if (q[0] == ';') {
-                                        more = true;
-                                        break;
-                                }
+                        /* a lone unquoted ';' separates commands, a lone "\;" is a literal ';': both are
+                         * recognized in the raw text, so that "\\;" or ";''" stay ordinary words */
+                        const char *raw = before + strspn(before, WHITESPACE);
+                        size_t k = raw[0] == '\\' ? 1 : 0;
+                        bool lone = raw[k] == ';' && (raw[k + 1] == '\0' || strchr(WHITESPACE, raw[k + 1]));
+                        if (lone && k == 0) {
+                                more = true;
+                                break;
                         }
-                        if (streq(w, "\\;")) {
+                        if (lone) {
                                 free(w);
                                 w = strdup(";");
                                 if (!w) {
@@ -878,7 +879,8 @@ static int parse_rlimit_one(const char *s, int kind, rlim_t *ret) {
                 break;
         case RL_NICE: {
                 int n;
-                r = safe_atoi(s, &n);
+                /* safe_atoi() takes no '+': skip it here, but not before a '-' */
+                r = safe_atoi(s[0] == '+' && s[1] != '-' ? s + 1 : s, &n);
                 if (r >= 0) {
                         if (s[0] == '-' || s[0] == '+') {
                                 if (n < -20 || n > 19)

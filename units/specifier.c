@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,8 @@ int unit_name_unescape(const char *s, char **ret) {
                 else if (p[0] == '\\' && p[1] == 'x' && p[2] && p[3]) {
                         char hex[3] = { p[2], p[3], 0 }, *e;
                         long v = strtol(hex, &e, 16);
-                        if (*e || v <= 0) {
+                        /* exactly two hex digits: strtol() alone would take "+1" or " 1" */
+                        if (*e || v <= 0 || !isxdigit((unsigned char) hex[0]) || !isxdigit((unsigned char) hex[1])) {
                                 free(r);
                                 return -EINVAL;
                         }

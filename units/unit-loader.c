@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -20,6 +21,7 @@ typedef struct DirCache {
         char **entries; /* sorted */
         size_t n;
         bool loaded;
+        struct timespec mtime; /* of the directory when read; zero if it did not exist */
 } DirCache;
 
 struct UnitLoader {
@@ -60,6 +62,10 @@ static int dir_cache_load(DirCache *d) {
         if (d->loaded)
                 return 0;
         d->loaded = true;
+        {
+                struct stat st;
+                d->mtime = stat(d->path, &st) >= 0 ? st.st_mtim : (struct timespec) {};
+        }
         dir = opendir(d->path);
         if (!dir)
                 return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
@@ -86,6 +92,24 @@ static int dir_cache_load(DirCache *d) {
         if (d->n > 1)
                 qsort(d->entries, d->n, sizeof(char *), cmp_strp);
         return 0;
+}
+
+/* Forgets listings of directories that changed since they were read (a unit file added after
+ * boxd started is found without daemon-reload, as in systemd). Returns true if any changed. */
+static bool dir_caches_revalidate(UnitLoader *l) {
+        bool changed = false;
+        for (size_t i = 0; i < l->n_dirs; i++) {
+                DirCache *d = &l->dirs[i];
+                struct stat st;
+                struct timespec now = stat(d->path, &st) >= 0 ? st.st_mtim : (struct timespec) {};
+                if (!d->loaded || (now.tv_sec == d->mtime.tv_sec && now.tv_nsec == d->mtime.tv_nsec))
+                        continue;
+                d->entries = strv_free(d->entries);
+                d->n = 0;
+                d->loaded = false;
+                changed = true;
+        }
+        return changed;
 }
 
 static bool dir_cache_has(DirCache *d, const char *name) {
@@ -367,6 +391,7 @@ int unit_loader_load(UnitLoader *l, const char *name, Unit **ret) {
         _cleanup_(unit_freep) Unit *u = NULL;
         _cleanup_free_ char *tmpl = NULL;
         const char *names[2] = { name, NULL };
+        bool retried = false;
         int r;
 
         r = unit_new(name, &u);
@@ -379,6 +404,7 @@ int unit_loader_load(UnitLoader *l, const char *name, Unit **ret) {
                 names[1] = tmpl;
         }
         /* the instance's own file first, then the template, each in priority order */
+find:
         for (size_t k = 0; k < ELEMENTSOF(names) && names[k] && !u->fragment_path; k++)
                 for (size_t i = 0; i < l->n_dirs; i++)
                         if (dir_cache_has(&l->dirs[i], names[k])) {
@@ -387,6 +413,10 @@ int unit_loader_load(UnitLoader *l, const char *name, Unit **ret) {
                                         return -ENOMEM;
                                 break;
                         }
+        if (!u->fragment_path && !retried && dir_caches_revalidate(l)) {
+                retried = true;
+                goto find;
+        }
         if (!u->fragment_path) {
                 u->load_state = UNIT_NOT_FOUND;
                 config_error_at(&u->diag, name, 0, NULL, NULL, "unit not found in the search path (%s)",
@@ -443,6 +473,7 @@ int unit_loader_load_buffer(UnitLoader *l, const char *name, const char *data, s
 int unit_loader_list(UnitLoader *l, char ***ret) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
+        (void) dir_caches_revalidate(l);
         for (size_t i = 0; i < l->n_dirs; i++) {
                 r = dir_cache_load(&l->dirs[i]);
                 if (r < 0)

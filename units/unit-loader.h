@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "conf-parser.h"
+#include "macro.h"
 #include "unit-name.h"
 #include "unit-type.h"
 
