@@ -59,6 +59,7 @@ int log_print_tail(const char *path, uint64_t n_lines);
 int run_box_jobs(sd_bus *bus, const char *method, char **names, bool no_block);
 
 int verb_verify(int argc, char *argv[]);
+int verb_exec(int argc, char *argv[]);
 int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_start(int argc, char *argv[]);

@@ -24,6 +24,7 @@ static const Verb verbs[] = {
         { "is-enabled", verb_is_enabled, "print whether boxes are enabled (offline)" },
         { "enable", verb_enable, "enable boxes ([Install] symlinks; --now: start too)" },
         { "disable", verb_disable, "disable boxes (--now: stop too)" },
+        { "exec", verb_exec, "run a command inside a running box" },
         { "cat", verb_cat, "print unit files and their drop-ins" },
         { "show", verb_show, "print runtime properties and effective settings as Key=value" },
         { "logs", verb_logs, "print (-f: follow) the output of a box" },

@@ -189,13 +189,8 @@ static int resolve_user(const BoxSection *s, uid_t *uid, gid_t *gid, char **home
         return 0;
 }
 
+/* Sets the permitted and effective sets (inheritable empty) of this process to keep. */
 static int drop_capabilities(uint64_t keep) {
-        /* bounding set first, then the inheritable/permitted/effective sets of this process */
-        for (int c = 0; c <= CAP_LAST_CAP; c++)
-                if (!(keep & (UINT64_C(1) << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-                        return -errno;
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                return -errno;
         struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
         struct __user_cap_data_struct d[2] = {};
         d[0].permitted = d[0].effective = (uint32_t) keep;
@@ -205,14 +200,82 @@ static int drop_capabilities(uint64_t keep) {
         return 0;
 }
 
+/* The credential steps shared by a box's PID 1 and `boxctl exec`, run inside the box after
+ * pivot_root: user and groups resolved from the box's own files (user/workdir override the
+ * unit's), HOME, working directory, umask, rlimits, then capabilities — the bounding set is
+ * reduced while still root, then ids change (a non-root payload ends with empty sets), then the
+ * permitted/effective sets of a root payload are set to the box's set — and no_new_privs. */
+int box_apply_credentials(const BoxConfig *c, const char *user, const char *workdir, char ***env, SpawnStep *ret_step) {
+        BoxSection s = c->box;
+        _cleanup_free_ char *home = NULL;
+        uint64_t keep = (DEFAULT_CAPABILITIES | c->security.capability) & ~c->security.drop_capability;
+        gid_t groups[64];
+        size_t ng = 0;
+        uid_t uid;
+        gid_t gid;
+        int r;
+
+        if (user) {
+                s.user = (char *) user;
+                s.group = NULL;
+        }
+        *ret_step = STEP_USER;
+        r = resolve_user(&s, &uid, &gid, &home);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(g, s.supplementary_groups) {
+                uint32_t id;
+                if (parse_uid(*g, &id) < 0) {
+                        r = lookup_id_file("/etc/group", *g, &id, NULL, NULL, NULL);
+                        if (r < 0)
+                                return r;
+                }
+                if (ng < ELEMENTSOF(groups))
+                        groups[ng++] = id;
+        }
+
+        *ret_step = STEP_ENVIRONMENT;
+        r = strv_consume(env, strprintf("HOME=%s", home && *home ? home : uid == 0 ? "/root" : "/"));
+        if (r < 0)
+                return r;
+
+        umask(s.umask);
+
+        *ret_step = STEP_RLIMITS;
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (s.rlimits[i] && setrlimit(i, s.rlimits[i]) < 0)
+                        return -errno;
+
+        *ret_step = STEP_CAPABILITIES;
+        for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+                if (!(keep & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+                        return -errno;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return -errno;
+        if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || setgroups(ng, groups) < 0 || setresgid(gid, gid, gid) < 0 ||
+            setresuid(uid, uid, uid) < 0)
+                return -errno;
+        r = drop_capabilities(uid == 0 ? keep : 0);
+        if (r < 0)
+                return r;
+
+        /* as the payload's user, so that a directory it may not enter is refused */
+        *ret_step = STEP_WORKING_DIRECTORY;
+        if (chdir(workdir ?: s.working_directory ?: "/") < 0)
+                return -errno;
+
+        *ret_step = STEP_NO_NEW_PRIVILEGES;
+        if (c->security.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        *ret_step = STEP_NONE;
+        return 0;
+}
+
 _noreturn_ static void box_exec_child(ChildArgs *a) {
         const BoxConfig *c = a->c;
         const BoxSection *s = &c->box;
         char buf[PATH_MAX];
         SyncMessage go;
-        uid_t uid;
-        gid_t gid;
-        _cleanup_free_ char *home = NULL;
 
         /* wait until the parent has attached us to every cgroup hierarchy */
         if (read(a->go_fd, &go, 1) != 1)
@@ -285,65 +348,13 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 CHILD_CHECK(a, STEP_HOSTNAME, sethostname(clean, strlen(clean)));
         }
 
-        /* STEP_USER */
+        /* STEP_USER … STEP_NO_NEW_PRIVILEGES */
         {
-                int r = resolve_user(s, &uid, &gid, &home);
+                SpawnStep step;
+                int r = box_apply_credentials(c, NULL, NULL, &a->env, &step);
                 if (r < 0)
-                        child_fail(a, STEP_USER, r);
+                        child_fail(a, step, r);
         }
-
-        /* STEP_ENVIRONMENT */
-        {
-                char *e;
-                e = strprintf("HOME=%s", home && *home ? home : uid == 0 ? "/root" : "/");
-                if (!e || strv_consume(&a->env, e) < 0)
-                        child_fail(a, STEP_ENVIRONMENT, ENOMEM);
-        }
-
-        /* STEP_WORKING_DIRECTORY */
-        CHILD_CHECK(a, STEP_WORKING_DIRECTORY, chdir(s->working_directory ?: "/"));
-        umask(s->umask);
-
-        /* STEP_RLIMITS */
-        for (int i = 0; i < RLIM_NLIMITS; i++)
-                if (s->rlimits[i])
-                        CHILD_CHECK(a, STEP_RLIMITS, setrlimit(i, s->rlimits[i]));
-
-        /* STEP_CAPABILITIES: groups and ids, then the capability sets */
-        {
-                uint64_t keep = (DEFAULT_CAPABILITIES | c->security.capability) & ~c->security.drop_capability;
-                gid_t groups[64];
-                size_t ng = 0;
-                STRV_FOREACH(g, s->supplementary_groups) {
-                        uint32_t id;
-                        if (parse_uid(*g, &id) < 0) {
-                                int r = lookup_id_file("/etc/group", *g, &id, NULL, NULL, NULL);
-                                if (r < 0)
-                                        child_fail(a, STEP_USER, r);
-                        }
-                        if (ng < ELEMENTSOF(groups))
-                                groups[ng++] = id;
-                }
-                CHILD_CHECK(a, STEP_CAPABILITIES, setgroups(ng, groups));
-                if (uid != 0)
-                        CHILD_CHECK(a, STEP_CAPABILITIES, prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
-                CHILD_CHECK(a, STEP_CAPABILITIES, setresgid(gid, gid, gid));
-                CHILD_CHECK(a, STEP_CAPABILITIES, setresuid(uid, uid, uid));
-                {
-                        int r = drop_capabilities(uid == 0 ? keep : 0);
-                        if (r < 0)
-                                child_fail(a, STEP_CAPABILITIES, r);
-                }
-                /* the bounding set limits what a non-root payload could regain through file caps */
-                if (uid != 0)
-                        for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-                                if (!(keep & (UINT64_C(1) << cap)))
-                                        (void) prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-        }
-
-        /* STEP_NO_NEW_PRIVILEGES */
-        if (c->security.no_new_privileges)
-                CHILD_CHECK(a, STEP_NO_NEW_PRIVILEGES, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 
         /* STEP_STDIO: stdin from /dev/null, stdout and stderr to the box's log */
         {
@@ -356,6 +367,26 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         }
         /* only 0-2, the exit file and the sync pipe survive into box-init */
         CHILD_CHECK(a, STEP_STDIO, syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC));
+
+        /* STEP_START_PRE: ExecStartPre= commands, in order, inside the box, as the payload's user */
+        for (size_t i = 0; i < s->exec_start_pre.n; i++) {
+                const Command *pre = &s->exec_start_pre.commands[i];
+                int status;
+                pid_t p = fork();
+                if (p < 0)
+                        child_fail(a, STEP_START_PRE, 126);
+                if (p == 0) {
+                        execvpe(pre->path, pre->argv, a->env);
+                        dprintf(2, "%s: ExecStartPre=%s: %s\n", a->box->id, pre->path, strerror(errno));
+                        _exit(errno == ENOENT ? 127 : 126);
+                }
+                while (waitpid(p, &status, 0) < 0)
+                        if (errno != EINTR)
+                                child_fail(a, STEP_START_PRE, 126);
+                int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                if (code != 0 && !(pre->flags & COMMAND_IGNORE_FAILURE))
+                        child_fail(a, STEP_START_PRE, code);
+        }
         CHILD_CHECK(a, STEP_STDIO, fcntl(a->exit_fd, F_SETFD, 0));
         CHILD_CHECK(a, STEP_STDIO, fcntl(a->sync_fd, F_SETFD, 0));
 
@@ -404,7 +435,7 @@ static int read_env_file(const char *path, char ***env) {
         return 0;
 }
 
-static int build_environment(const Box *b, const BoxConfig *c, char ***ret) {
+int box_build_environment(const Box *b, const BoxConfig *c, char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
         int r;
         r = strv_extend(&env, "PATH=" DEFAULT_PATH);
@@ -522,7 +553,7 @@ int box_spawn(Box *b) {
                 r = -errno;
                 goto fail;
         }
-        r = build_environment(b, c, &env);
+        r = box_build_environment(b, c, &env);
         if (r < 0)
                 goto fail;
 

@@ -62,6 +62,7 @@ static const char *const step_table[_STEP_MAX] = {
         [STEP_NO_NEW_PRIVILEGES] = "NO_NEW_PRIVILEGES",
         [STEP_STDIO] = "STDIO",
         [STEP_EXEC] = "EXEC",
+        [STEP_START_PRE] = "START_PRE",
 };
 
 const char *box_state_to_string(BoxState s) {
@@ -256,10 +257,10 @@ int box_save_state(Box *b) {
         path = path_join(b->runtime_dir, "state");
         data = strprintf("STATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
                          "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%d\nFAILED_ERRNO=%d\n"
-                         "N_RESTARTS=%u\n",
+                         "N_RESTARTS=%u\nENABLED_AT_START=%d\n",
                          box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
-                         b->exit_status, (int) b->failed_step, b->failed_errno, b->n_restarts);
+                         b->exit_status, (int) b->failed_step, b->failed_errno, b->n_restarts, b->enabled_at_start);
         if (!path || !data)
                 return -ENOMEM;
         return write_file_atomic(path, data, 0600);
@@ -298,7 +299,10 @@ static void box_reply_pending(Box *b, int kind, const char *error_name, const ch
 
 static void box_fail_pending_start(Box *b) {
         char msg[512];
-        if (b->result == BOX_FAILURE_RESOURCES || (b->failed_step != STEP_NONE && b->failed_errno))
+        if (b->failed_step == STEP_START_PRE)
+                snprintf(msg, sizeof msg, "%s failed at step START_PRE: an ExecStartPre= command exited with status %d",
+                         b->id, b->failed_errno);
+        else if (b->result == BOX_FAILURE_RESOURCES || (b->failed_step != STEP_NONE && b->failed_errno))
                 snprintf(msg, sizeof msg, "%s failed at step %s: %s", b->id, spawn_step_to_string(b->failed_step),
                          strerror(b->failed_errno));
         else if (b->exit_code == CLD_EXITED)
@@ -383,7 +387,8 @@ static void box_exited(Box *b, int code, int status) {
         else if (b->cgroup_path && st.oom_kills > 0 && b->exit_code == CLD_EXITED && b->exit_status != 0)
                 b->result = BOX_FAILURE_OOM_KILL;
         else if (b->failed_step != STEP_NONE && b->failed_errno)
-                b->result = b->failed_step == STEP_EXEC ? BOX_FAILURE_EXIT_CODE : BOX_FAILURE_RESOURCES;
+                b->result = b->failed_step == STEP_EXEC || b->failed_step == STEP_START_PRE ? BOX_FAILURE_EXIT_CODE
+                                                                                             : BOX_FAILURE_RESOURCES;
         else if (b->result == BOX_FAILURE_TIMEOUT)
                 ; /* keep */
         else if (b->stop_requested && (b->exit_code != CLD_EXITED || b->exit_status == 0 ||
@@ -573,6 +578,42 @@ int box_start(Box *b) {
         return 0;
 }
 
+static void box_stop_continue(Box *b);
+
+static void exec_stop_done(Box *b, int code, int status, void *userdata) {
+        const BoxConfig *c = b->unit->config;
+        const Command *cmd = &c->box.exec_stop.commands[b->exec_stop_next - 1];
+        if ((code != CLD_EXITED || status != 0) && !(cmd->flags & COMMAND_IGNORE_FAILURE))
+                log_warning("%s: ExecStop= command %s failed (%s %d)", b->id, cmd->path,
+                            code == CLD_EXITED ? "status" : "signal", status);
+        if (b->state == BOX_STOPPING)
+                box_stop_continue(b);
+}
+
+/* Runs the next ExecStop= command, or sends KillSignal= when none is left. */
+static void box_stop_continue(Box *b) {
+        const BoxConfig *c = b->unit->config;
+        while (b->exec_stop_next < c->box.exec_stop.n) {
+                const Command *cmd = &c->box.exec_stop.commands[b->exec_stop_next++];
+                _cleanup_free_ char *log_path = strprintf("%s/%s.log", b->manager->paths.log_dir, b->id);
+                _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                _cleanup_close_ int log = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -EBADF;
+                _cleanup_strv_free_ char **argv = strv_copy(cmd->argv);
+                int fds[3] = { null, log, log };
+                if (!argv || null < 0 || log < 0)
+                        continue;
+                free(argv[0]);
+                argv[0] = strdup(cmd->path); /* execvpe() runs argv[0]; the unit's argv[0] is kept by @ only at start */
+                if (!argv[0])
+                        continue;
+                if (box_exec(b, argv, NULL, NULL, NULL, fds, exec_stop_done, NULL) >= 0)
+                        return; /* continued in exec_stop_done() */
+                log_warning("%s: cannot run ExecStop= command %s", b->id, cmd->path);
+        }
+        if (b->pid > 0)
+                (void) kill(b->pid, c->box.kill_signal);
+}
+
 int box_stop(Box *b) {
         const BoxConfig *c;
         if (b->state == BOX_AUTO_RESTART) {
@@ -591,10 +632,10 @@ int box_stop(Box *b) {
         b->stop_requested = true;
         b->timer_source = sd_event_source_disable_unref(b->timer_source);
         box_set_state(b, BOX_STOPPING);
-        /* KillSignal= to the payload through box-init (which forwards it), then the whole cgroup
-         * after TimeoutStopSec= */
-        if (b->pid > 0)
-                (void) kill(b->pid, c->box.kill_signal);
+        /* ExecStop= commands inside the box, one after the other, then KillSignal= to the payload
+         * through box-init (which forwards it), then the whole cgroup after TimeoutStopSec= */
+        b->exec_stop_next = 0;
+        box_stop_continue(b);
         if (c->box.timeout_stop_sec != UINT64_MAX)
                 (void) sd_event_add_time_relative(b->manager->event, &b->timer_source, CLOCK_MONOTONIC,
                                                   c->box.timeout_stop_sec, 0, on_timeout, b);
@@ -666,6 +707,8 @@ int box_recover(Box *b) {
         b->active_enter_realtime = v ? strtoull(v, NULL, 10) : 0;
         v = state_field(data, "N_RESTARTS");
         b->n_restarts = v ? (unsigned) atoi(v) : 0;
+        v = state_field(data, "ENABLED_AT_START");
+        b->enabled_at_start = v && *v == '1';
         v = state_field(data, "STATE");
 
         if (pid > 0 && read_start_time(pid, &st) >= 0 && st == start && v &&

@@ -54,6 +54,7 @@ typedef enum SpawnStep {
         STEP_NO_NEW_PRIVILEGES,
         STEP_STDIO,
         STEP_EXEC,          /* the payload's execve */
+        STEP_START_PRE,     /* an ExecStartPre= command failed (errno field: its exit status) */
         _STEP_MAX,
 } SpawnStep;
 
@@ -105,6 +106,8 @@ struct Box {
         /* start transactions (manager.c) */
         bool queued;                /* waiting for ordering dependencies before starting */
         bool restart_after_stop;    /* restart: start again once stopped */
+        bool enabled_at_start;      /* it was enabled when started: apply stops it once disabled */
+        size_t exec_stop_next;      /* index of the next ExecStop= command while stopping */
         bool in_transaction;
         Unit *pending_unit;         /* configuration loaded by daemon-reload, used at the next start */
 };
@@ -133,5 +136,13 @@ int box_recover(Box *b); /* after a restart of boxd */
 void box_get_stats(Box *b, CgroupStats *ret);
 
 /* spawn (box-spawn.c) */
+/* PATH, container=boxd, BOX_NAME, Environment=, EnvironmentFile= (later names win). */
+int box_build_environment(const Box *b, const BoxConfig *c, char ***ret);
+/* box-exec.c: runs argv inside the running box on fds; done() gets CLD_EXITED/CLD_KILLED/CLD_DUMPED
+ * and the status when it ended (or code 0 and -errno if it could not be started). */
+typedef void (*BoxExecDone)(Box *b, int code, int status, void *userdata);
+int box_exec(Box *b, char **argv, char **extra_env, const char *user, const char *workdir, const int fds[3],
+             BoxExecDone done, void *userdata);
+int box_apply_credentials(const BoxConfig *c, const char *user, const char *workdir, char ***env, SpawnStep *ret_step);
 int box_spawn(Box *b);
 void box_spawn_cleanup(Box *b); /* mounts/dirs/cgroup after the box ended */

@@ -380,6 +380,56 @@ static int method_apply(sd_bus_message *msg, void *userdata, sd_bus_error *error
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static void exec_done(Box *b, int code, int status, void *userdata) {
+        sd_bus_message *msg = userdata;
+        (void) sd_bus_reply_method_return(msg, "si",
+                                          code == CLD_EXITED ? "exited" : code == CLD_DUMPED ? "dumped" : "killed",
+                                          (int32_t) status);
+        sd_bus_message_unref(msg);
+}
+
+static int method_exec(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **argv = NULL, **env = NULL;
+        const char *name, *user, *workdir;
+        int fds[3] = { -EBADF, -EBADF, -EBADF }, r;
+        Box *b;
+
+        r = check_root(msg, m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &argv);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &env);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "sshhh", &user, &workdir, &fds[0], &fds[1], &fds[2]);
+        if (r < 0)
+                return r;
+        if (strv_length(argv) == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No command given.");
+        STRV_FOREACH(e, env)
+                if (!env_assignment_is_valid(*e))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not NAME=value.", *e);
+        if (*user && !valid_user_group_name_or_id(user))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not a user name or id.", user);
+        if (*workdir && workdir[0] != '/')
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not an absolute path.", workdir);
+        r = get_box_or_error(m, name, &b, error);
+        if (r < 0)
+                return r;
+        r = box_exec(b, argv, env, *user ? user : NULL, *workdir ? workdir : NULL, fds, exec_done,
+                     sd_bus_message_ref(msg));
+        if (r < 0)
+                sd_bus_message_unref(msg);
+        if (r == -ESRCH)
+                return sd_bus_error_setf(error, BOXD_ERROR_NO_SUCH_BOX, "%s is not running.", b->id);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot run the command in %s: %m", b->id);
+        return 1; /* answered when the command ends */
+}
+
 static int method_hello(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         char name[64];
@@ -399,6 +449,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetBox", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", path), method_get_box,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Exec",
+                                SD_BUS_ARGS("s", name, "as", argv, "as", environment, "s", user, "s", working_directory,
+                                            "h", stdin, "h", stdout, "h", stderr),
+                                SD_BUS_RESULT("s", code, "i", status), method_exec, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("b", dry_run), SD_BUS_RESULT("a(ss)", plan), method_apply,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("BoxChanged", SD_BUS_ARGS("s", name, "s", active_state, "s", sub_state, "s", result), 0),

@@ -348,9 +348,13 @@ int manager_start_transaction(Manager *m, Box *b, char **ret_error) {
         }
         if (r < 0)
                 return r;
+        _cleanup_strv_free_ char **enabled = NULL;
+        (void) manager_enabled_boxes(m, &enabled);
         STRV_FOREACH(id, ordered) {
                 Box *d = find_box(m, *id);
                 d->in_transaction = true;
+                if (!box_is_active(d))
+                        d->enabled_at_start = strv_contains(enabled, d->id);
                 if (!box_is_active(d) && d->state != BOX_AUTO_RESTART)
                         d->queued = true;
         }
@@ -494,8 +498,10 @@ int manager_plan(Manager *m, char ***ret_actions) {
                 if (!box_is_active(b))
                         continue;
                 const Unit *now = b->pending_unit ?: b->unit;
+                /* stop what disappeared, and what was enabled when it started but is not now;
+                 * a box started by hand without being enabled is left alone */
                 if (!now || now->load_state == UNIT_NOT_FOUND || now->load_state == UNIT_MASKED ||
-                    !strv_contains(enabled, b->id))
+                    (b->enabled_at_start && !strv_contains(enabled, b->id)))
                         r = strv_consume(&plan, strprintf("stop\t%s", b->id));
                 else if (b->need_daemon_reload)
                         r = strv_consume(&plan, strprintf("restart\t%s", b->id));
