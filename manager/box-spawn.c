@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ typedef struct ChildArgs {
         const Box *box;
         const BoxConfig *c;
         const char *root;        /* where the overlay is mounted (host path) */
+        const char *notify_path; /* Type=notify: host path of the socket, bound to /run/host/notify */
         const char *lower, *upper, *work;
         int sync_fd;             /* write end: (step, errno) or EOF on success */
         int go_fd;               /* read end: parent's go-ahead after cgroup attach */
@@ -313,6 +315,17 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         }
         CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/run", buf, sizeof buf));
         CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m"));
+        if (a->notify_path) {
+                /* the notification socket appears at /run/host/notify, as in systemd-nspawn */
+                int fd;
+                CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/run/host", buf, sizeof buf));
+                snprintf(buf, sizeof buf, "%s/run/host/notify", a->root);
+                fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        child_fail(a, STEP_MOUNT_API, errno);
+                close(fd);
+                CHILD_CHECK(a, STEP_MOUNT_API, mount(a->notify_path, buf, NULL, MS_BIND, NULL));
+        }
         if (c->rootfs.read_only) {
                 CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/tmp", buf, sizeof buf));
                 CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m"));
@@ -477,7 +490,8 @@ int box_build_environment(const Box *b, const BoxConfig *c, char ***ret) {
 int box_spawn(Box *b) {
         Manager *m = b->manager;
         const BoxConfig *c = b->unit->config;
-        _cleanup_free_ char *root = NULL, *upper = NULL, *work = NULL, *exit_path = NULL, *log_path = NULL;
+        _cleanup_free_ char *root = NULL, *upper = NULL, *work = NULL, *exit_path = NULL, *log_path = NULL,
+                            *notify_path = NULL;
         _cleanup_close_ int log_fd = -EBADF, exit_fd = -EBADF, cg_fd = -EBADF;
         _cleanup_strv_free_ char **env = NULL;
         int sync_pipe[2] = { -EBADF, -EBADF }, go_pipe[2] = { -EBADF, -EBADF };
@@ -498,11 +512,11 @@ int box_spawn(Box *b) {
         if (c->rootfs.bind || c->rootfs.bind_read_only || c->rootfs.temporary_file_system || c->rootfs.volume ||
             c->network.virtual_ethernet || c->network.bridge || c->namespaces.user.mode != USERNS_NO ||
             c->namespaces.pid.mode == NAMESPACE_BOX || c->namespaces.network.mode == NAMESPACE_BOX ||
-            c->namespaces.ipc.mode == NAMESPACE_BOX || c->box.type == BOX_TYPE_NOTIFY) {
+            c->namespaces.ipc.mode == NAMESPACE_BOX) {
                 b->failed_errno = EOPNOTSUPP;
                 return log_error_errno(EOPNOTSUPP,
                                        "%s: uses a setting this build cannot apply yet (bind mounts, volumes, veth "
-                                       "networking, user namespaces, joining another box's namespace, Type=notify)",
+                                       "networking, user namespaces, joining another box's namespace)",
                                        b->id);
         }
 
@@ -557,6 +571,32 @@ int box_spawn(Box *b) {
         if (r < 0)
                 goto fail;
 
+        if (c->box.type == BOX_TYPE_NOTIFY) {
+                union {
+                        struct sockaddr sa;
+                        struct sockaddr_un un;
+                } addr = { .un.sun_family = AF_UNIX };
+                notify_path = path_join(b->runtime_dir, "notify");
+                if (!notify_path) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                if (strlen(notify_path) >= sizeof addr.un.sun_path) {
+                        r = -ENAMETOOLONG;
+                        goto fail;
+                }
+                strcpy(addr.un.sun_path, notify_path);
+                (void) unlink(notify_path);
+                b->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                if (b->notify_fd < 0 || bind(b->notify_fd, &addr.sa, sizeof addr.un) < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                r = strv_extend(&env, "NOTIFY_SOCKET=/run/host/notify");
+                if (r < 0)
+                        goto fail;
+        }
+
         b->failed_step = STEP_CGROUP;
         r = cgroup_create(m->cgroup, b->cgroup_path);
         if (r < 0)
@@ -604,7 +644,7 @@ int box_spawn(Box *b) {
         }
         if (pid == 0) {
                 ChildArgs a = {
-                        .box = b, .c = c, .root = root, .lower = c->rootfs.directory, .upper = upper, .work = work,
+                        .box = b, .c = c, .root = root, .notify_path = notify_path, .lower = c->rootfs.directory, .upper = upper, .work = work,
                         .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd, .exit_fd = exit_fd,
                         .init_fd = m->box_init_fd, .env = env,
                 };
@@ -647,6 +687,9 @@ fail:
                 close(go_pipe[0]);
         if (go_pipe[1] >= 0)
                 close(go_pipe[1]);
+        if (b->notify_fd >= 0)
+                close(b->notify_fd);
+        b->notify_fd = -EBADF;
         b->failed_errno = -r;
         return log_error_errno(r, "Failed at step %s spawning %s: %m", spawn_step_to_string(b->failed_step), b->id);
 }
@@ -667,6 +710,7 @@ void box_spawn_cleanup(Box *b) {
         /* the overlay lived in the box's mount namespace and went away with it; what is left
          * are directories: the ephemeral upper and the mount point */
         if (b->runtime_dir) {
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "notify");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");

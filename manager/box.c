@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -127,6 +128,7 @@ int box_new(Manager *m, const char *id, Box **ret) {
         b->manager = m;
         b->pidfd = -EBADF;
         b->sync_fd = -EBADF;
+        b->notify_fd = -EBADF;
         b->id = strdup(id);
         b->runtime_dir = path_join(m->paths.boxes_dir, id);
         if (!b->id || !b->runtime_dir) {
@@ -141,6 +143,10 @@ static void box_unwatch(Box *b) {
         b->pidfd_source = sd_event_source_disable_unref(b->pidfd_source);
         b->sync_source = sd_event_source_disable_unref(b->sync_source);
         b->timer_source = sd_event_source_disable_unref(b->timer_source);
+        b->notify_source = sd_event_source_disable_unref(b->notify_source);
+        if (b->notify_fd >= 0)
+                close(b->notify_fd);
+        b->notify_fd = -EBADF;
         if (b->pidfd >= 0)
                 close(b->pidfd);
         b->pidfd = -EBADF;
@@ -161,6 +167,7 @@ Box *box_free(Box *b) {
         }
         unit_free(b->unit);
         unit_free(b->pending_unit);
+        free(b->status_text);
         free(b->id);
         free(b->cgroup_path);
         free(b->runtime_dir);
@@ -462,15 +469,40 @@ static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 return 0; /* the exit of PID 1 follows and finishes the job */
         }
         /* EOF: the payload's execve() succeeded */
-        b->timer_source = sd_event_source_disable_unref(b->timer_source);
         if (b->state == BOX_STARTING) {
                 const BoxConfig *c = b->unit->config;
-                if (c->box.type == BOX_TYPE_ONESHOT)
-                        return 0; /* a oneshot box is started when it exited 0 */
+                if (c->box.type == BOX_TYPE_ONESHOT || c->box.type == BOX_TYPE_NOTIFY)
+                        return 0; /* started when it exited 0 (oneshot) or sent READY=1 (notify) */
+                b->timer_source = sd_event_source_disable_unref(b->timer_source);
                 box_set_state(b, BOX_RUNNING);
                 box_reply_pending(b, PENDING_START, NULL, NULL);
         }
         return 0;
+}
+
+/* sd_notify(3) messages of a Type=notify payload: READY=1 ends the start, STATUS= is shown. */
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Box *b = userdata;
+        char buf[4096];
+        ssize_t k = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+        if (k <= 0)
+                return 0;
+        buf[k] = '\0';
+        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+                if (streq(line, "READY=1") && b->state == BOX_STARTING) {
+                        b->timer_source = sd_event_source_disable_unref(b->timer_source);
+                        box_set_state(b, BOX_RUNNING);
+                        box_reply_pending(b, PENDING_START, NULL, NULL);
+                } else if (startswith(line, "STATUS=")) {
+                        free(b->status_text);
+                        b->status_text = strndup(line + 7, 512);
+                }
+        }
+        return 0;
+}
+
+int box_watch_notify(Box *b) {
+        return sd_event_add_io(b->manager->event, &b->notify_source, b->notify_fd, EPOLLIN, on_notify, b);
 }
 
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -566,6 +598,8 @@ int box_start(Box *b) {
                 r = box_watch(b);
         if (r >= 0)
                 r = sd_event_add_io(m->event, &b->sync_source, b->sync_fd, EPOLLIN, on_sync, b);
+        if (r >= 0 && b->notify_fd >= 0)
+                r = box_watch_notify(b);
         if (r >= 0 && c->box.timeout_start_sec != UINT64_MAX)
                 r = sd_event_add_time_relative(m->event, &b->timer_source, CLOCK_MONOTONIC, c->box.timeout_start_sec, 0,
                                                on_timeout, b);

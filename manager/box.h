@@ -86,8 +86,10 @@ struct Box {
         int pidfd;
         uint64_t start_time;        /* /proc/PID/stat starttime, with pid identifies the process */
         bool adopted;               /* re-adopted after a boxd restart: not our child */
-        sd_event_source *pidfd_source, *sync_source, *timer_source;
+        sd_event_source *pidfd_source, *sync_source, *timer_source, *notify_source;
         int sync_fd;
+        int notify_fd;              /* Type=notify: datagram socket bound at RUNTIME_DIR/notify */
+        char *status_text;          /* last STATUS= sent by the payload */
 
         char *cgroup_path;          /* relative to the instance root */
         char *runtime_dir;          /* PREFIX/run/boxd/boxes/ID */
@@ -127,6 +129,9 @@ void box_dependency_failed(Box *b);
 /* Queues a start/stop reply for a bus call (the reply is sent when the job finishes). */
 int box_add_pending(Box *b, sd_bus_message *m, int kind);
 bool box_is_active(const Box *b); /* starting, running, stopping */
+
+/* Type=notify: watch b->notify_fd */
+int box_watch_notify(Box *b);
 
 /* Persisted state */
 int box_save_state(Box *b);

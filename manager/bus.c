@@ -579,6 +579,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "s", c ? strempty(c->rootfs.directory) : "");
         if (streq(property, "Addresses"))
                 return sd_bus_message_append_strv(reply, NULL);
+        if (streq(property, "StatusText"))
+                return sd_bus_message_append(reply, "s", box_is_active(b) ? strempty(b->status_text) : "");
         if (streq(property, "NeedDaemonReload"))
                 return sd_bus_message_append(reply, "b", (int) b->need_daemon_reload);
         if (streq(property, "LoadError")) {
@@ -601,7 +603,7 @@ static const sd_bus_vtable box_vtable[] = {
         P("MemoryCurrent", "t"), P("MemoryPeak", "t"), P("CPUUsageNSec", "t"), P("TasksCurrent", "t"),
         P("TasksMax", "t"), P("MemoryMax", "t"), P("OOMKills", "t"), P("ControlGroup", "s"), P("FragmentPath", "s"),
         P("DropInPaths", "as"), P("NRestarts", "u"), P("FailedStep", "s"), P("FailedErrno", "i"), P("Layers", "as"),
-        P("RootDirectory", "s"), P("Addresses", "as"), P("NeedDaemonReload", "b"), P("LoadError", "s"),
+        P("RootDirectory", "s"), P("Addresses", "as"), P("NeedDaemonReload", "b"), P("LoadError", "s"), P("StatusText", "s"),
         SD_BUS_VTABLE_END,
 };
 

@@ -9,7 +9,7 @@
  *   payload forkbomb        fork until it fails, forever
  *   payload spin SEC        burn CPU for SEC seconds, print the CPU time used
  *   payload doublefork      fork a grandchild that escapes to PID 1 (setsid), then sleep
- *   payload notify          (later: Type=notify)
+ *   payload notify [SEC]    after SEC seconds send "STATUS=…" and "READY=1" to $NOTIFY_SOCKET, then sleep
  *   payload signal SIG      kill itself with SIG
  * Every line is "key=value" on stdout, flushed, so tests read them from the box's log. */
 #include <dirent.h>
@@ -20,7 +20,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,6 +116,23 @@ int main(int argc, char *argv[]) {
                 printf("sleeping=1\n");
                 sleep_forever(argc > 2 ? arg : -1);
                 return 0;
+        }
+        if (!strcmp(cmd, "notify")) {
+                const char *path = getenv("NOTIFY_SOCKET");
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+                sleep_forever(argc > 2 ? arg : 0);
+                if (!path || fd < 0 || strlen(path) >= sizeof sa.sun_path) {
+                        printf("notify_failed=no socket\n");
+                        sleep_forever(-1);
+                }
+                strcpy(sa.sun_path, path);
+                const char *msg = "STATUS=warming up\nREADY=1\n";
+                if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *) &sa, sizeof sa) < 0)
+                        printf("notify_failed=%s\n", strerror(errno));
+                else
+                        printf("notified=1\n");
+                sleep_forever(-1);
         }
         if (!strcmp(cmd, "exit"))
                 return argc > 2 ? atoi(argv[2]) : 0;

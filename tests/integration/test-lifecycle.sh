@@ -76,6 +76,24 @@ unit prefail.box "[Box]" "ExecStartPre=/bin/false" "ExecStart=/payload sleep"
 bx start prefail.box >/dev/null 2>&1
 [ "$(prop prefail.box FailedStep)" = START_PRE ] && tap_ok "a failing ExecStartPre= fails the start at step START_PRE" || tap_fail "ExecStartPre failure" "$(prop prefail.box FailedStep)"
 
+# ---- Type=notify ----
+unit ready.box "[Box]" "Type=notify" "ExecStart=/payload notify 0.5"
+t0=$(date +%s%N)
+check "start a Type=notify box" bx start ready.box
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $ms -ge 450 ] && tap_ok "start waited for READY=1 (${ms} ms)" || tap_fail "notify wait" "${ms} ms"
+[ "$(bx is-active ready.box)" = active ] && tap_ok "the notify box is active" || tap_fail "notify active"
+[ "$(prop ready.box StatusText)" = "warming up" ] && tap_ok "STATUS= is shown" || tap_fail "StatusText" "$(prop ready.box StatusText)"
+bx stop ready.box >/dev/null
+unit silent.box "[Box]" "Type=notify" "ExecStart=/payload sleep" "TimeoutStartSec=1"
+t0=$(date +%s%N)
+bx start silent.box >/dev/null 2>&1; rc=$?
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $rc != 0 ] && [ $ms -ge 900 ] && tap_ok "a notify box without READY=1 fails at TimeoutStartSec= (${ms} ms)" || tap_fail "notify timeout" "rc=$rc ${ms} ms"
+[ "$(prop silent.box Result)" = timeout ] && tap_ok "its result is timeout" || tap_fail "timeout result" "$(prop silent.box Result)"
+
 # ---- host and shared namespaces ----
 unit hostnet.box "[Box]" "ExecStart=/payload info inf" "[Namespaces]" "Network=host" "UTS=host"
 check "start a box with Network=host UTS=host" bx start hostnet.box
@@ -153,6 +171,22 @@ unit c.box "[Unit]" "Requires=b.box" "After=b.box" "[Box]" "ExecStart=/payload s
 check "starting the end of a chain starts the chain" bx start c.box
 ta=$(prop a.box ActiveEnterTimestamp); tb=$(prop b.box ActiveEnterTimestamp); tc=$(prop c.box ActiveEnterTimestamp)
 [ "$ta" -gt 0 ] && [ "$ta" -le "$tb" ] && [ "$tb" -le "$tc" ] && tap_ok "the chain started in order" || tap_fail "chain order" "a=$ta b=$tb c=$tc"
+unit top.box "[Unit]" "Requires=left.box right.box" "After=left.box right.box" "[Box]" "ExecStart=/payload sleep"
+unit left.box "[Unit]" "Requires=base.box" "After=base.box" "[Box]" "ExecStart=/payload sleep"
+unit right.box "[Unit]" "Requires=base.box" "After=base.box" "[Box]" "ExecStart=/payload sleep"
+unit base.box "[Box]" "ExecStart=/bin/sh -c 'sleep 0.3; exec /payload sleep'" "Type=notify" "ExecStart=" "ExecStart=/bin/sh -c 'sleep 0.3; exec /payload notify'"
+check "a diamond starts" bx start top.box
+tb=$(prop base.box ActiveEnterTimestamp); tl=$(prop left.box ActiveEnterTimestamp); tr=$(prop right.box ActiveEnterTimestamp); tt=$(prop top.box ActiveEnterTimestamp)
+[ "$tb" -le "$tl" ] && [ "$tb" -le "$tr" ] && [ "$tl" -le "$tt" ] && [ "$tr" -le "$tt" ] && tap_ok "the diamond started in order" || tap_fail "diamond order" "base=$tb left=$tl right=$tr top=$tt"
+for x in top left right base; do bx stop $x.box >/dev/null; done
+unit slow1.box "[Box]" "Type=notify" "ExecStart=/payload notify 1"
+unit slow2.box "[Box]" "Type=notify" "ExecStart=/payload notify 1"
+t0=$(date +%s%N)
+bx start slow1.box slow2.box >/dev/null
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $ms -lt 1900 ] && tap_ok "independent boxes start concurrently (two 1 s starts in ${ms} ms)" || tap_fail "concurrency" "${ms} ms"
+bx stop slow1.box slow2.box >/dev/null
 unit cy1.box "[Unit]" "Wants=cy2.box" "After=cy2.box" "[Box]" "ExecStart=/payload sleep"
 unit cy2.box "[Unit]" "Wants=cy1.box" "After=cy1.box" "[Box]" "ExecStart=/payload sleep"
 out=$(bx start cy1.box 2>&1); rc=$?
@@ -161,22 +195,27 @@ for x in c b a; do bx stop $x.box >/dev/null; done
 
 # ---- mounts stay inside boxes ----
 before=$(wc -l < /proc/self/mountinfo)
-for i in $(seq 1 10); do unit m$i.box "[Box]" "ExecStart=/payload sleep"; done
-for i in $(seq 1 10); do bx start m$i.box >/dev/null; done
+for i in $(seq 1 50); do unit m$i.box "[Box]" "ExecStart=/payload sleep"; done
+bx start $(seq -f 'm%g.box' 1 50) >/dev/null
 after=$(wc -l < /proc/self/mountinfo)
-[ "$before" = "$after" ] && tap_ok "the host's mount table does not grow with 10 boxes ($before entries)" || tap_fail "mount table" "$before -> $after"
+[ "$before" = "$after" ] && tap_ok "the host's mount table does not grow with 50 boxes ($before entries)" || tap_fail "mount table" "$before -> $after"
+[ "$(bx list --json | grep -o '"active_state": *"active"' | wc -l)" -ge 50 ] && tap_ok "50 boxes are active" || tap_fail "50 active"
+bx stop $(seq -f 'm%g.box' 21 50) >/dev/null
 
 # ---- re-adoption ----
-pids_before=$(for i in $(seq 1 10); do prop m$i.box MainPID; done | tr '\n' ' ')
+pids_before=$(for i in $(seq 1 20); do prop m$i.box MainPID; done | tr '\n' ' ')
+since_before=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done | tr '\n' ' ')
 unit ends.box "[Box]" "ExecStart=/bin/sh -c 'sleep 1; exit 3'"
 bx start ends.box >/dev/null
 stop_boxd KILL
 sleep 1.5
 start_boxd || tap_fail "boxd restarts"
-pids_after=$(for i in $(seq 1 10); do prop m$i.box MainPID; done | tr '\n' ' ')
-[ "$pids_before" = "$pids_after" ] && tap_ok "after SIGKILL of boxd all boxes run with the same PIDs" || tap_fail "re-adoption" "before=$pids_before after=$pids_after"
+pids_after=$(for i in $(seq 1 20); do prop m$i.box MainPID; done | tr '\n' ' ')
+since_after=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done | tr '\n' ' ')
+[ "$pids_before" = "$pids_after" ] && tap_ok "after SIGKILL of boxd all 20 boxes run with the same PIDs" || tap_fail "re-adoption" "before=$pids_before after=$pids_after"
+[ "$since_before" = "$since_after" ] && tap_ok "and the same start times (not restarted)" || tap_fail "start times" "before=$since_before after=$since_after"
 [ "$(prop ends.box ExecMainStatus)" = 3 ] && tap_ok "a box that exited 3 while boxd was down is reported with status 3" || tap_fail "harvest exit status" "$(prop ends.box ExecMainStatus) $(prop ends.box Result)"
-for i in $(seq 1 10); do bx stop m$i.box >/dev/null; done
+bx stop $(seq -f 'm%g.box' 1 20) >/dev/null
 # a re-adopted PID 1 is no longer boxd's child: once dead it may stay a zombie of the host's init
 alive() { [ -r /proc/$1/stat ] && [ "$(cut -d')' -f2 /proc/$1/stat | awk '{print $1}')" != Z ]; }
 pids_left=0; for p in $pids_before; do alive $p && pids_left=$((pids_left+1)); done
