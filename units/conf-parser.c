@@ -15,17 +15,67 @@
 
 /* ---- diagnostics ---- */
 
-static int diag_add(ConfigDiagnostics *d, char *msg) {
+static int diag_add(ConfigDiagnostics *d, unsigned line, char *msg) {
         if (!msg)
                 return -ENOMEM;
         d->n_errors++;
-        if (strv_length(d->messages) >= MESSAGES_MAX) {
+        if (d->n_messages >= MESSAGES_MAX) {
                 free(msg);
                 return -ENOEXEC;
         }
-        if (strv_consume(&d->messages, msg) < 0)
-                return -ENOMEM;
+        if (d->n_messages + 2 > d->n_alloc) {
+                size_t n = d->n_alloc ? d->n_alloc * 2 : 8;
+                char **m = realloc(d->messages, n * sizeof(char *));
+                if (!m) {
+                        free(msg);
+                        return -ENOMEM;
+                }
+                d->messages = m;
+                unsigned *l = realloc(d->lines, n * sizeof(unsigned));
+                if (!l) {
+                        free(msg);
+                        return -ENOMEM;
+                }
+                d->lines = l;
+                d->n_alloc = n;
+        }
+        d->lines[d->n_messages] = line;
+        d->messages[d->n_messages++] = msg;
+        d->messages[d->n_messages] = NULL;
         return -ENOEXEC;
+}
+
+typedef struct DiagEntry {
+        unsigned line;
+        size_t index;
+        char *message;
+} DiagEntry;
+
+static int diag_entry_cmp(const void *a, const void *b) {
+        const DiagEntry *x = a, *y = b;
+        if (x->line != y->line)
+                return x->line < y->line ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index; /* stable */
+}
+
+/* Sorts messages [from, n) by line, keeping the order of messages on one line: the reader's own
+ * problems are found in a first pass and value problems in a second; users read top to bottom. */
+static void diag_sort_from(ConfigDiagnostics *d, size_t from) {
+        size_t n = d->n_messages - from;
+        DiagEntry *e;
+        if (n < 2)
+                return;
+        e = malloc(n * sizeof(DiagEntry));
+        if (!e)
+                return; /* unsorted is still correct */
+        for (size_t i = 0; i < n; i++)
+                e[i] = (DiagEntry) { d->lines[from + i], i, d->messages[from + i] };
+        qsort(e, n, sizeof(DiagEntry), diag_entry_cmp);
+        for (size_t i = 0; i < n; i++) {
+                d->lines[from + i] = e[i].line;
+                d->messages[from + i] = e[i].message;
+        }
+        free(e);
 }
 
 static char *format_place(const char *file, unsigned line, const char *section, const char *key) {
@@ -44,7 +94,7 @@ static int diag_vadd(ConfigDiagnostics *d, const char *file, unsigned line, cons
         _cleanup_free_ char *place = format_place(file, line, section, key), *msg = NULL;
         if (!place || vasprintf(&msg, format, ap) < 0)
                 return -ENOMEM;
-        return diag_add(d, strprintf("%s %s", place, msg));
+        return diag_add(d, line, strprintf("%s %s", place, msg));
 }
 
 int config_error_at(ConfigDiagnostics *d, const char *file, unsigned line, const char *section,
@@ -67,8 +117,9 @@ int config_error(ConfigContext *ctx, const char *format, ...) {
 }
 
 void config_diagnostics_done(ConfigDiagnostics *d) {
-        d->messages = strv_free(d->messages);
-        d->n_errors = 0;
+        strv_free(d->messages);
+        free(d->lines);
+        *d = (ConfigDiagnostics) {};
 }
 
 /* ---- tables ---- */
@@ -563,7 +614,7 @@ static void setup_inih(void) {
 
 int conf_buffer_parse(ConfigContext *ctx, const char *name, const char *data, size_t size) {
         Reader rd = { .ctx = ctx };
-        size_t assignments = 0;
+        size_t assignments = 0, first_message = ctx->diag->n_messages;
         int r;
 
         ctx->file = name;
@@ -598,6 +649,7 @@ int conf_buffer_parse(ConfigContext *ctx, const char *name, const char *data, si
 finish:
         if (r == -ENOEXEC)
                 r = 0;
+        diag_sort_from(ctx->diag, first_message);
         reader_done(&rd);
         return r;
 }

@@ -59,8 +59,10 @@ typedef struct ConfigSetInfo {
 } ConfigSetInfo;
 
 typedef struct ConfigDiagnostics {
-        char **messages; /* strv, in the order found */
-        unsigned n_errors;
+        char **messages; /* NULL-terminated; each file's problems in line order */
+        unsigned *lines; /* the line of each message (0: the file as a whole) */
+        size_t n_messages, n_alloc;
+        unsigned n_errors; /* may exceed n_messages when too many were found */
 } ConfigDiagnostics;
 
 struct ConfigContext {

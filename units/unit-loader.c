@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs-util.h"
+#include "hashmap.h"
 #include "macro.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -24,12 +26,21 @@ typedef struct DirCache {
         struct timespec mtime; /* of the directory when read; zero if it did not exist */
 } DirCache;
 
+typedef struct FileCache {
+        char *path;
+        char *data;
+        size_t size;
+} FileCache;
+
 struct UnitLoader {
         char *prefix;
         char **search_path;
         char *config_dir;
         DirCache *dirs; /* one per search path entry */
         size_t n_dirs;
+        /* drop-ins are shared by many units (box.d/, templates): list and read each once */
+        Hashmap *dropin_dirs;  /* path -> DirCache */
+        Hashmap *dropin_files; /* path -> FileCache */
 };
 
 static const char *const load_state_table[_UNIT_LOAD_STATE_MAX] = {
@@ -42,6 +53,29 @@ static const char *const load_state_table[_UNIT_LOAD_STATE_MAX] = {
 
 const char *unit_load_state_to_string(UnitLoadState s) {
         return s >= 0 && s < _UNIT_LOAD_STATE_MAX ? load_state_table[s] : NULL;
+}
+
+static void dir_cache_done(DirCache *d);
+
+static void unit_loader_flush_dropins(UnitLoader *l) {
+        const char *k;
+        void *v;
+        size_t i = 0;
+        while (hashmap_iterate(l->dropin_dirs, &i, &k, &v)) {
+                dir_cache_done(v);
+                free(v);
+        }
+        i = 0;
+        while (hashmap_iterate(l->dropin_files, &i, &k, &v)) {
+                FileCache *f = v;
+                free(f->path);
+                free(f->data);
+                free(f);
+        }
+        hashmap_free(l->dropin_dirs);
+        hashmap_free(l->dropin_files);
+        l->dropin_dirs = hashmap_new();
+        l->dropin_files = hashmap_new();
 }
 
 static int cmp_strp(const void *a, const void *b) {
@@ -109,6 +143,8 @@ static bool dir_caches_revalidate(UnitLoader *l) {
                 d->loaded = false;
                 changed = true;
         }
+        if (changed)
+                unit_loader_flush_dropins(l);
         return changed;
 }
 
@@ -137,6 +173,12 @@ int unit_loader_new(const char *prefix, UnitLoader **ret) {
                 if (r < 0)
                         goto fail;
         }
+        l->dropin_dirs = hashmap_new();
+        l->dropin_files = hashmap_new();
+        if (!l->dropin_dirs || !l->dropin_files) {
+                r = -ENOMEM;
+                goto fail;
+        }
         l->config_dir = strdup(l->search_path[0]);
         l->n_dirs = strv_length(l->search_path);
         l->dirs = calloc(l->n_dirs, sizeof(DirCache));
@@ -164,6 +206,9 @@ UnitLoader *unit_loader_free(UnitLoader *l) {
         for (size_t i = 0; i < l->n_dirs; i++)
                 dir_cache_done(&l->dirs[i]);
         free(l->dirs);
+        unit_loader_flush_dropins(l);
+        hashmap_free(l->dropin_dirs);
+        hashmap_free(l->dropin_files);
         free(l->prefix);
         strv_free(l->search_path);
         free(l->config_dir);
@@ -266,24 +311,31 @@ static int find_dropins(UnitLoader *l, const char *extra_dir, const Unit *u, cha
                 }
 
         STRV_FOREACH(d, dirs) {
-                DIR *dir = opendir(*d);
-                struct dirent *de;
-                if (!dir)
-                        continue;
-                while ((de = readdir(dir))) {
-                        if (de->d_name[0] == '.' || !endswith(de->d_name, ".conf"))
-                                continue;
-                        if (strv_contains(seen, de->d_name))
-                                continue;
-                        r = strv_extend(&seen, de->d_name);
-                        if (r >= 0)
-                                r = strv_consume(&names, strprintf("%s\t%s", de->d_name, *d));
-                        if (r < 0) {
-                                closedir(dir);
-                                return r;
+                DirCache *dc = hashmap_get(l->dropin_dirs, *d);
+                if (!dc) {
+                        dc = calloc(1, sizeof(DirCache));
+                        if (!dc)
+                                return -ENOMEM;
+                        dc->path = strdup(*d);
+                        if (!dc->path || hashmap_put(l->dropin_dirs, dc->path, dc) < 0) {
+                                free(dc->path);
+                                free(dc);
+                                return -ENOMEM;
                         }
                 }
-                closedir(dir);
+                r = dir_cache_load(dc);
+                if (r < 0)
+                        continue;
+                for (size_t i = 0; i < dc->n; i++) {
+                        const char *e = dc->entries[i];
+                        if (!endswith(e, ".conf") || strv_contains(seen, e))
+                                continue;
+                        r = strv_extend(&seen, e);
+                        if (r >= 0)
+                                r = strv_consume(&names, strprintf("%s\t%s", e, *d));
+                        if (r < 0)
+                                return r;
+                }
         }
         strv_sort(names);
         STRV_FOREACH(n, names) {
@@ -363,7 +415,24 @@ static int unit_parse(UnitLoader *l, Unit *u, const char *extra_dir, const char 
                 if (r < 0)
                         return r;
                 STRV_FOREACH(d, u->dropin_paths) {
-                        r = conf_file_parse(&ctx, *d, NULL);
+                        FileCache *fc = hashmap_get(l->dropin_files, *d);
+                        if (!fc) {
+                                fc = calloc(1, sizeof(FileCache));
+                                if (!fc)
+                                        return -ENOMEM;
+                                r = read_file(*d, &fc->data, &fc->size);
+                                fc->path = strdup(*d);
+                                if (r < 0 || !fc->path || hashmap_put(l->dropin_files, fc->path, fc) < 0) {
+                                        free(fc->data);
+                                        free(fc->path);
+                                        free(fc);
+                                        if (r >= 0)
+                                                return -ENOMEM;
+                                        config_error_at(&u->diag, *d, 0, NULL, NULL, "cannot read drop-in: %s", strerror(-r));
+                                        continue;
+                                }
+                        }
+                        r = conf_buffer_parse(&ctx, *d, fc->data, fc->size);
                         if (r == -ENOMEM)
                                 return r;
                         if (r < 0)
@@ -472,21 +541,40 @@ int unit_loader_load_buffer(UnitLoader *l, const char *name, const char *data, s
 
 int unit_loader_list(UnitLoader *l, char ***ret) {
         _cleanup_strv_free_ char **names = NULL;
-        int r;
+        Hashmap *seen = hashmap_new();
+        size_t n = 0, alloc = 0;
+        int r = 0;
+
+        if (!seen)
+                return -ENOMEM;
         (void) dir_caches_revalidate(l);
-        for (size_t i = 0; i < l->n_dirs; i++) {
+        for (size_t i = 0; i < l->n_dirs && r >= 0; i++) {
                 r = dir_cache_load(&l->dirs[i]);
-                if (r < 0)
-                        return r;
-                for (size_t j = 0; j < l->dirs[i].n; j++) {
-                        const char *n = l->dirs[i].entries[j];
-                        if (!unit_name_is_valid(n, UNIT_NAME_ANY, false) || strv_contains(names, n))
+                for (size_t j = 0; r >= 0 && j < l->dirs[i].n; j++) {
+                        const char *e = l->dirs[i].entries[j];
+                        if (!unit_name_is_valid(e, UNIT_NAME_ANY, false) || hashmap_get(seen, e))
                                 continue;
-                        r = strv_extend(&names, n);
-                        if (r < 0)
-                                return r;
+                        if (n + 2 > alloc) {
+                                alloc = alloc ? alloc * 2 : 256;
+                                char **t = realloc(names, alloc * sizeof(char *));
+                                if (!t) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                names = t;
+                        }
+                        names[n] = strdup(e);
+                        names[n + 1] = NULL;
+                        if (!names[n] || hashmap_put(seen, names[n], names[n]) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        n++;
                 }
         }
+        hashmap_free(seen);
+        if (r < 0)
+                return r;
         strv_sort(names);
         *ret = TAKE_PTR(names);
         return 0;
@@ -533,7 +621,6 @@ void unit_dump(const Unit *u, FILE *f) {
 void unit_print_problems(const Unit *u, FILE *f) {
         STRV_FOREACH(m, u->diag.messages)
                 fprintf(f, "%s\n", *m);
-        if (u->diag.n_errors > strv_length(u->diag.messages))
-                fprintf(f, "%s: … and %zu more problems\n", u->id,
-                        (size_t) u->diag.n_errors - strv_length(u->diag.messages));
+        if (u->diag.n_errors > u->diag.n_messages)
+                fprintf(f, "%s: … and %zu more problems\n", u->id, (size_t) u->diag.n_errors - u->diag.n_messages);
 }
