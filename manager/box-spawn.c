@@ -294,7 +294,15 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                         : strprintf("lowerdir=%s", a->lower);
                 if (!opts)
                         child_fail(a, STEP_MOUNT_ROOTFS, ENOMEM);
-                CHILD_CHECK(a, STEP_MOUNT_ROOTFS, mount("overlay", a->root, "overlay", MS_NOSUID, opts));
+                if (a->upper)
+                        CHILD_CHECK(a, STEP_MOUNT_ROOTFS, mount("overlay", a->root, "overlay", MS_NOSUID, opts));
+                else {
+                        /* ReadOnly=yes on a single directory: overlayfs wants an upper layer or two
+                         * lower ones, so a read-only bind mount is the same view */
+                        CHILD_CHECK(a, STEP_MOUNT_ROOTFS, mount(a->lower, a->root, NULL, MS_BIND | MS_REC, NULL));
+                        CHILD_CHECK(a, STEP_MOUNT_ROOTFS,
+                                    mount(NULL, a->root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL));
+                }
         }
 
         /* STEP_MOUNT_API */

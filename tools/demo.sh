@@ -1,17 +1,167 @@
 #!/usr/bin/env bash
-# The main job: installs the dependencies, builds, and shows boxd's unit-file language at work on
-# the example units (verify, then the effective settings of each).
+# The main job: installs the dependencies, builds, checks the example units, then runs boxd under
+# a temporary prefix with a few boxes on the embedded default root filesystem (Debian's
+# busybox-static), shows them at work, and cleans everything up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
 bash tools/build.sh
-BOXCTL=build/boxctl/boxctl
+BOXD=$PWD/build/manager/boxd
+BOXCTL=$PWD/build/boxctl/boxctl
 
-echo "== boxctl verify units/examples/*"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "boxctl verify units/examples/* (the unit-file language, checked offline)"
 $BOXCTL verify units/examples/*.box units/examples/*.slice units/examples/*.network
 echo "all example units verify clean"
-for f in units/examples/*.box units/examples/*.slice units/examples/*.network; do
-        echo
-        echo "== boxctl verify --dump $f"
-        $BOXCTL verify --dump "$f"
+say "boxctl verify --dump units/examples/web.box (effective settings)"
+$BOXCTL verify --dump units/examples/web.box
+
+if [ "$(id -u)" != 0 ]; then
+        echo "The live part of the demo needs root (namespaces, cgroups, mounts)." >&2
+        exit 0
+fi
+
+T=$(mktemp -d /tmp/boxd-demo.XXXXXX)
+chmod 755 "$T"
+P=$T/prefix
+NETNS=boxd-demo-$$
+BOXD_PID=
+cleanup() {
+        if [ -n "$BOXD_PID" ]; then
+                for b in demo-clock.box demo-web.box demo-batch.box; do
+                        $BOXCTL --prefix="$P" stop "$b" >/dev/null 2>&1 || true
+                done
+                kill "$BOXD_PID" 2>/dev/null || true
+                wait "$BOXD_PID" 2>/dev/null || true
+        fi
+        ip netns delete "$NETNS" 2>/dev/null || true
+        rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+say "a root filesystem from busybox-static"
+ROOTFS=$P/var/lib/boxd/rootfs/busybox
+bash tools/make-rootfs.sh "$ROOTFS"
+echo "$ROOTFS: $(ls "$ROOTFS/bin" | wc -l) commands"
+
+U=$P/etc/boxd/units
+mkdir -p "$U"
+cat > "$U/demo.slice" <<UNIT
+[Unit]
+Description=Slice of the demo boxes
+
+[Cgroup]
+MemoryMax=256M
+TasksMax=200
+UNIT
+cat > "$U/demo-clock.box" <<UNIT
+[Unit]
+Description=Prints the time every second
+
+[Box]
+ExecStart=/bin/sh -c 'while true; do echo "tick \$(date +%%T) from \$(hostname), PID \$\$"; sleep 1; done'
+Restart=on-failure
+
+[Cgroup]
+Slice=demo.slice
+MemoryMax=16M
+
+[Rootfs]
+Directory=$ROOTFS
+
+[Install]
+WantedBy=default.target
+UNIT
+cat > "$U/demo-web.box" <<UNIT
+[Unit]
+Description=A static web server in its own network namespace
+
+[Box]
+ExecStartPre=/bin/sh -c 'echo "<h1>hello from %N</h1>" > /run/index.html'
+ExecStart=/bin/httpd -f -v -p 80 -h /run
+User=root
+
+[Cgroup]
+Slice=demo.slice
+MemoryMax=32M
+TasksMax=20
+
+[Rootfs]
+Directory=$ROOTFS
+ReadOnly=yes
+
+[Install]
+WantedBy=default.target
+UNIT
+cat > "$U/demo-batch.box" <<UNIT
+[Unit]
+Description=A one-shot job: checksums of the root filesystem
+After=demo-web.box
+
+[Box]
+Type=oneshot
+ExecStart=/bin/sh -c 'find /bin -type f | xargs sha256sum | head -3; echo "done as uid \$(id -u)"'
+User=user
+
+[Rootfs]
+Directory=$ROOTFS
+UNIT
+$BOXCTL --prefix="$P" verify
+
+say "boxd --prefix=$P (in its own network namespace)"
+ip netns add "$NETNS"
+nsenter --net=/run/netns/"$NETNS" "$BOXD" --prefix="$P" --cgroup="boxd-demo-$$" > "$T/boxd.log" 2>&1 &
+BOXD_PID=$!
+for _ in $(seq 1 100); do
+        [ -S "$P/run/boxd/private" ] && break
+        sleep 0.05
 done
+
+say "boxctl enable demo-clock demo-web, then a fresh boxd starts them at boot"
+$BOXCTL --prefix="$P" enable demo-clock demo-web
+kill "$BOXD_PID"; wait "$BOXD_PID" 2>/dev/null || true
+nsenter --net=/run/netns/"$NETNS" "$BOXD" --prefix="$P" --cgroup="boxd-demo-$$" >> "$T/boxd.log" 2>&1 &
+BOXD_PID=$!
+for _ in $(seq 1 100); do
+        [ "$($BOXCTL --prefix="$P" is-active demo-web 2>/dev/null)" = active ] && break
+        sleep 0.05
+done
+
+say "boxctl start demo-batch (Type=oneshot: returns when it finished)"
+$BOXCTL --prefix="$P" start demo-batch
+$BOXCTL --prefix="$P" logs demo-batch
+
+sleep 2
+say "boxctl list --all"
+$BOXCTL --prefix="$P" list --all
+
+say "boxctl status demo-web"
+$BOXCTL --prefix="$P" status demo-web || true
+
+say "boxctl exec demo-web -- wget -qO- http://127.0.0.1/ (inside the box's network namespace)"
+$BOXCTL --prefix="$P" exec demo-web -- wget -qO- http://127.0.0.1/
+
+say "boxctl exec demo-clock -- ps (the box sees only its own processes)"
+$BOXCTL --prefix="$P" exec demo-clock -- ps
+
+say "boxctl logs -n 3 demo-clock"
+$BOXCTL --prefix="$P" logs -n 3 demo-clock
+
+say "SIGKILL boxd, start it again: the boxes keep running with the same PIDs"
+before=$($BOXCTL --prefix="$P" show -p MainPID --value demo-clock)
+kill -KILL "$BOXD_PID"; wait "$BOXD_PID" 2>/dev/null || true
+nsenter --net=/run/netns/"$NETNS" "$BOXD" --prefix="$P" --cgroup="boxd-demo-$$" >> "$T/boxd.log" 2>&1 &
+BOXD_PID=$!
+for _ in $(seq 1 100); do
+        $BOXCTL --prefix="$P" list >/dev/null 2>&1 && break
+        sleep 0.05
+done
+after=$($BOXCTL --prefix="$P" show -p MainPID --value demo-clock)
+echo "demo-clock PID before: $before, after: $after"
+
+say "boxctl stop demo-clock demo-web"
+$BOXCTL --prefix="$P" stop demo-clock demo-web
+$BOXCTL --prefix="$P" list --all
+echo
+echo "demo finished; cleaning up $T"

@@ -61,7 +61,7 @@ kill_leftovers() {
 }
 
 mkdir -p "$UNITS"
-bash "$(dirname "${BASH_SOURCE[0]}")/make-rootfs.sh" "$ROOTFS" "$PAYLOAD"
+bash "$(dirname "${BASH_SOURCE[0]}")/../../tools/make-rootfs.sh" "$ROOTFS" "$PAYLOAD"
 ip netns add "$NETNS"
 
 start_boxd() {
