@@ -6,7 +6,7 @@ PACKAGES=(
         build-essential meson ninja-build pkg-config python3
         libsystemd-dev libinih-dev libseccomp-dev libnl-3-dev libnl-route-3-dev
         clang libclang-rt-14-dev
-        busybox-static iproute2 groff-base man-db
+        busybox-static iproute2 util-linux systemd groff-base man-db
 )
 
 missing=()
