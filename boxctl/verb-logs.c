@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boxctl.h"
+#include "journal-logs.h"
 #include "boxd-paths.h"
 #include "parse-util.h"
 #include "string-util.h"
@@ -223,6 +224,16 @@ int verb_logs(int argc, char *argv[]) {
         }
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 && errno == ENOENT && isempty(arg_prefix)) {
+                /* the real installation writes to the journal when one runs */
+                r = journal_show_box(name, n_lines, follow_mode);
+                if (r != -ENOENT) {
+                        if (r < 0)
+                                fprintf(stderr, "boxctl: cannot read the journal: %s\n", strerror(-r));
+                        return r < 0 ? EXIT_FAIL : EXIT_OK;
+                }
+                errno = ENOENT;
+        }
         if (fd < 0 && !(follow_mode && errno == ENOENT)) {
                 fprintf(stderr, "boxctl: cannot open the log of %s (%s): %s\n", name, path, strerror(errno));
                 return EXIT_FAIL;

@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "box-init-protocol.h"
@@ -495,6 +496,20 @@ int box_build_environment(const Box *b, const BoxConfig *c, char ***ret) {
         return 0;
 }
 
+/* The box's stdout and stderr (ARCHITECTURE #3): a journald stream when a journal runs (the real
+ * installation; the box's name is the SYSLOG_IDENTIFIER), else PREFIX/var/log/boxd/NAME.log
+ * opened O_APPEND. Either way the box holds the fd itself: boxd may die without losing output. */
+int box_open_log(Box *b, const char *log_path) {
+        if (isempty(b->manager->paths.prefix) && access("/run/systemd/journal/stdout", F_OK) >= 0) {
+                int fd = sd_journal_stream_fd(b->id, LOG_INFO, false);
+                if (fd >= 0) {
+                        (void) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                        return fd;
+                }
+        }
+        return open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+}
+
 int box_spawn(Box *b) {
         Manager *m = b->manager;
         const BoxConfig *c = b->unit->config;
@@ -569,7 +584,7 @@ int box_spawn(Box *b) {
                 r = -errno;
                 goto fail;
         }
-        log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+        log_fd = box_open_log(b, log_path);
         exit_fd = open(exit_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (log_fd < 0 || exit_fd < 0) {
                 r = -errno;

@@ -631,7 +631,7 @@ static void box_stop_continue(Box *b) {
                 const Command *cmd = &c->box.exec_stop.commands[b->exec_stop_next++];
                 _cleanup_free_ char *log_path = strprintf("%s/%s.log", b->manager->paths.log_dir, b->id);
                 _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                _cleanup_close_ int log = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -EBADF;
+                _cleanup_close_ int log = log_path ? box_open_log(b, log_path) : -EBADF;
                 _cleanup_strv_free_ char **argv = strv_copy(cmd->argv);
                 int fds[3] = { null, log, log };
                 if (!argv || null < 0 || log < 0)

@@ -141,6 +141,7 @@ int box_recover(Box *b); /* after a restart of boxd */
 void box_get_stats(Box *b, CgroupStats *ret);
 
 /* spawn (box-spawn.c) */
+int box_open_log(Box *b, const char *log_path);
 /* PATH, container=boxd, BOX_NAME, Environment=, EnvironmentFile= (later names win). */
 int box_build_environment(const Box *b, const BoxConfig *c, char ***ret);
 /* box-exec.c: runs argv inside the running box on fds; done() gets CLD_EXITED/CLD_KILLED/CLD_DUMPED
