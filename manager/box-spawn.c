@@ -496,6 +496,45 @@ int box_build_environment(const Box *b, const BoxConfig *c, char ***ret) {
         return 0;
 }
 
+/* Creates the slices above the box ("web.slice/web-frontend.slice/") and applies the [Cgroup]
+ * limits of their .slice units, so that a slice's limit bounds the sum of its boxes. A slice
+ * without a unit file is created with no limits (as systemd does). */
+static int box_setup_slices(Box *b) {
+        Manager *m = b->manager;
+        _cleanup_free_ char *path = strdup(b->cgroup_path);
+        char *slash;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        for (slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+                _cleanup_(unit_freep) Unit *u = NULL;
+                const char *key = NULL, *name;
+                *slash = '\0';
+                name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+                r = cgroup_create(m->cgroup, path);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot create slice %s: %m", b->id, name);
+                r = unit_loader_load(m->loader, name, &u);
+                if (r < 0)
+                        return r;
+                if (u->load_state == UNIT_BAD_SETTING) {
+                        STRV_FOREACH(msg, u->diag.messages)
+                                log_error("%s", *msg);
+                        *slash = '/';
+                        return log_error_errno(ENOEXEC, "%s: its slice %s has bad settings", b->id, name);
+                }
+                if (u->load_state == UNIT_LOADED) {
+                        r = cgroup_apply(m->cgroup, path, &((SliceConfig *) u->config)->cgroup, &key);
+                        if (r < 0)
+                                return log_error_errno(r, "%s: cannot apply [Cgroup] %s= of %s: %s", b->id, strna(key),
+                                                       name, r == -EOPNOTSUPP ? "the kernel lacks the controller" : strerror(-r));
+                }
+                *slash = '/';
+        }
+        return 0;
+}
+
 /* The box's stdout and stderr (ARCHITECTURE #3): a journald stream when a journal runs (the real
  * installation; the box's name is the SYSLOG_IDENTIFIER), else PREFIX/var/log/boxd/NAME.log
  * opened O_APPEND. Either way the box holds the fd itself: boxd may die without losing output. */
@@ -621,6 +660,9 @@ int box_spawn(Box *b) {
         }
 
         b->failed_step = STEP_CGROUP;
+        r = box_setup_slices(b);
+        if (r < 0)
+                goto fail;
         r = cgroup_create(m->cgroup, b->cgroup_path);
         if (r < 0)
                 goto fail;

@@ -157,6 +157,16 @@ cpu=$(log_value spin.box cpu_ms)
 [ -n "$cpu" ] && [ "$cpu" -lt 900 ] && tap_ok "CPUQuota= throttles (${cpu} ms of CPU in 2 s)" || tap_fail "CPUQuota throttles" "cpu_ms=$cpu"
 bx stop spin.box >/dev/null
 
+printf '[Cgroup]\nTasksMax=12\n' > "$UNITS/lim.slice"
+unit sa.box "[Box]" "ExecStart=/payload fork 6" "[Cgroup]" "Slice=lim.slice"
+unit sb.box "[Box]" "ExecStart=/payload fork 6" "[Cgroup]" "Slice=lim.slice"
+bx start sa.box >/dev/null; wait_for 3 sh -c "grep -q forked= '$P/var/log/boxd/sa.box.log'"
+bx start sb.box >/dev/null; wait_for 3 sh -c "grep -q forked= '$P/var/log/boxd/sb.box.log'"
+ta=$(prop sa.box TasksCurrent); tb=$(prop sb.box TasksCurrent)
+[ $((ta + tb)) -le 12 ] && [ "$(log_value sb.box fork_failed)" -gt 0 ] && tap_ok "a slice's TasksMax= bounds the sum of its boxes ($ta + $tb <= 12)" \
+        || tap_fail "slice limit" "a=$ta b=$tb failed_b=$(log_value sb.box fork_failed)"
+bx stop sa.box sb.box >/dev/null
+
 # ---- restart policy and start limit ----
 unit flappy.box "[Unit]" "StartLimitIntervalSec=10s" "StartLimitBurst=3" "[Box]" "ExecStart=/payload exit 1" "Restart=on-failure" "RestartSec=200ms"
 bx start flappy.box >/dev/null 2>&1
