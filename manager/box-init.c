@@ -77,6 +77,8 @@ int main(int argc, char *argv[]) {
         if (sync_fd >= 0)
                 (void) fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
 
+        /* when the box joined another box's PID namespace we are not PID 1: adopt orphans anyway */
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         /* not dumpable: the payload cannot ptrace or read the memory of PID 1 */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 

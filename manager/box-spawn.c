@@ -55,6 +55,7 @@ typedef struct ChildArgs {
         int sync_fd;             /* write end: (step, errno) or EOF on success */
         int go_fd;               /* read end: parent's go-ahead after cgroup attach */
         int log_fd, exit_fd, init_fd;
+        int join_net_fd, join_ipc_fd; /* pidfds of boxes whose namespaces this one joins, or -1 */
         char **env;              /* prepared in the parent */
 } ChildArgs;
 
@@ -285,6 +286,12 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 child_fail(a, STEP_SYNC, EPIPE);
         close(a->go_fd);
 
+        /* STEP_JOIN_NAMESPACE: [Namespaces] Network=box:OTHER, IPC=box:OTHER */
+        if (a->join_net_fd >= 0)
+                CHILD_CHECK(a, STEP_JOIN_NAMESPACE, setns(a->join_net_fd, CLONE_NEWNET));
+        if (a->join_ipc_fd >= 0)
+                CHILD_CHECK(a, STEP_JOIN_NAMESPACE, setns(a->join_ipc_fd, CLONE_NEWIPC));
+
         /* STEP_MOUNT_NAMESPACE: nothing we mount propagates back to the host */
         CHILD_CHECK(a, STEP_MOUNT_NAMESPACE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 
@@ -436,6 +443,69 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
 
 /* ---- parent side ---- */
 
+static int spawn_in_pid_namespace(int join_pidfd, struct clone_args *ca, ChildArgs *a, pid_t *ret_pid, int *ret_pidfd) {
+        int sp[2], r;
+        pid_t inter;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                return -errno;
+        inter = fork();
+        if (inter < 0) {
+                r = -errno;
+                close(sp[0]);
+                close(sp[1]);
+                return r;
+        }
+        if (inter == 0) {
+                int pidfd = -1;
+                pid_t pid;
+                close(sp[0]);
+                if (setns(join_pidfd, CLONE_NEWPID) < 0)
+                        _exit(1);
+                ca->pidfd = (uint64_t) (uintptr_t) &pidfd;
+                pid = (pid_t) syscall(SYS_clone3, ca, sizeof *ca);
+                if (pid < 0)
+                        _exit(2);
+                if (pid == 0) {
+                        close(sp[1]);
+                        box_exec_child(a);
+                }
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(int))];
+                } control = {};
+                struct iovec iov = { &pid, sizeof pid };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+                struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &pidfd, sizeof(int));
+                _exit(sendmsg(sp[1], &mh, MSG_NOSIGNAL) < 0 ? 3 : 0);
+        }
+        close(sp[1]);
+        {
+                pid_t pid = 0;
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(int))];
+                } control = {};
+                struct iovec iov = { &pid, sizeof pid };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof control };
+                ssize_t k = recvmsg(sp[0], &mh, MSG_CMSG_CLOEXEC);
+                struct cmsghdr *cm = k == (ssize_t) sizeof pid ? CMSG_FIRSTHDR(&mh) : NULL;
+                int status;
+                close(sp[0]);
+                while (waitpid(inter, &status, 0) < 0 && errno == EINTR)
+                        ;
+                if (!cm || cm->cmsg_type != SCM_RIGHTS)
+                        return -ECHILD;
+                memcpy(ret_pidfd, CMSG_DATA(cm), sizeof(int));
+                *ret_pid = pid;
+        }
+        return 0;
+}
+
 static int read_env_file(const char *path, char ***env) {
         _cleanup_free_ char *line = NULL;
         size_t n = 0;
@@ -573,12 +643,11 @@ int box_spawn(Box *b) {
         (void) unsupported;
         if (c->rootfs.bind || c->rootfs.bind_read_only || c->rootfs.temporary_file_system || c->rootfs.volume ||
             c->network.virtual_ethernet || c->network.bridge || c->namespaces.user.mode != USERNS_NO ||
-            c->namespaces.pid.mode == NAMESPACE_BOX || c->namespaces.network.mode == NAMESPACE_BOX ||
-            c->namespaces.ipc.mode == NAMESPACE_BOX) {
+            false) {
                 b->failed_errno = EOPNOTSUPP;
                 return log_error_errno(EOPNOTSUPP,
                                        "%s: uses a setting this build cannot apply yet (bind mounts, volumes, veth "
-                                       "networking, user namespaces, joining another box's namespace)",
+                                       "networking, user namespaces)",
                                        b->id);
         }
 
@@ -694,7 +763,27 @@ int box_spawn(Box *b) {
         if (cg_fd >= 0)
                 flags |= CLONE_INTO_CGROUP;
 
-        int pidfd = -EBADF;
+        ChildArgs a = {
+                .box = b, .c = c, .root = root, .notify_path = notify_path, .lower = c->rootfs.directory,
+                .upper = upper, .work = work, .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd,
+                .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = -1, .join_ipc_fd = -1,
+        };
+        int pidfd = -EBADF, join_pid_fd = -1;
+        const NamespaceSetting *joins[] = { &c->namespaces.pid, &c->namespaces.network, &c->namespaces.ipc };
+        int *join_fds[] = { &join_pid_fd, &a.join_net_fd, &a.join_ipc_fd };
+        for (size_t i = 0; i < ELEMENTSOF(joins); i++) {
+                Box *o;
+                if (joins[i]->mode != NAMESPACE_BOX)
+                        continue;
+                o = hashmap_get(m->boxes, joins[i]->box);
+                if (!o || o->state != BOX_RUNNING || o->pidfd < 0) {
+                        b->failed_step = STEP_JOIN_NAMESPACE;
+                        r = -ESRCH;
+                        log_error("%s: cannot join the namespaces of %s: it is not running", b->id, joins[i]->box);
+                        goto fail;
+                }
+                *join_fds[i] = o->pidfd;
+        }
         struct clone_args ca = {
                 .flags = flags,
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
@@ -702,20 +791,25 @@ int box_spawn(Box *b) {
                 .cgroup = cg_fd >= 0 ? (uint64_t) cg_fd : 0,
         };
         fflush(NULL);
-        pid_t pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
-        if (pid < 0) {
-                r = -errno;
-                goto fail;
-        }
-        if (pid == 0) {
-                ChildArgs a = {
-                        .box = b, .c = c, .root = root, .notify_path = notify_path, .lower = c->rootfs.directory, .upper = upper, .work = work,
-                        .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd, .exit_fd = exit_fd,
-                        .init_fd = m->box_init_fd, .env = env,
-                };
-                close(sync_pipe[0]);
-                close(go_pipe[1]);
-                box_exec_child(&a);
+        pid_t pid = -1;
+        if (join_pid_fd >= 0) {
+                /* PID=box:OTHER: setns(CLONE_NEWPID) only moves future children, so an intermediate
+                 * process joins and clones the box's first process; boxd gets its pid and pidfd back.
+                 * The box's process is then not boxd's child (like a re-adopted one). */
+                r = spawn_in_pid_namespace(join_pid_fd, &ca, &a, &pid, &pidfd);
+                if (r < 0)
+                        goto fail;
+        } else {
+                pid = (pid_t) syscall(SYS_clone3, &ca, sizeof ca);
+                if (pid < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                if (pid == 0) {
+                        close(sync_pipe[0]);
+                        close(go_pipe[1]);
+                        box_exec_child(&a);
+                }
         }
 
         close(sync_pipe[1]);
@@ -723,7 +817,7 @@ int box_spawn(Box *b) {
         b->pid = pid;
         b->pidfd = pidfd;
         b->sync_fd = sync_pipe[0];
-        b->adopted = false;
+        b->adopted = join_pid_fd >= 0; /* not our child: the exit file tells how it ended */
 
         b->failed_step = STEP_CGROUP_ATTACH;
         r = cgroup_attach(m->cgroup, b->cgroup_path, pid);

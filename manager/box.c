@@ -64,6 +64,7 @@ static const char *const step_table[_STEP_MAX] = {
         [STEP_STDIO] = "STDIO",
         [STEP_EXEC] = "EXEC",
         [STEP_START_PRE] = "START_PRE",
+        [STEP_JOIN_NAMESPACE] = "JOIN_NAMESPACE",
 };
 
 const char *box_state_to_string(BoxState s) {

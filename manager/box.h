@@ -55,6 +55,7 @@ typedef enum SpawnStep {
         STEP_STDIO,
         STEP_EXEC,          /* the payload's execve */
         STEP_START_PRE,     /* an ExecStartPre= command failed (errno field: its exit status) */
+        STEP_JOIN_NAMESPACE, /* [Namespaces] …=box:OTHER */
         _STEP_MAX,
 } SpawnStep;
 

@@ -198,6 +198,19 @@ static int collect(Manager *m, Box *b, char ***ids) {
         if (!b->unit || b->unit->load_state != UNIT_LOADED)
                 return 0;
         c = b->unit->config;
+        /* a box joining another box's namespaces needs that box running: an implicit Requires= */
+        const NamespaceSetting *joins[] = { &c->namespaces.pid, &c->namespaces.network, &c->namespaces.ipc };
+        for (size_t i = 0; i < ELEMENTSOF(joins); i++) {
+                Box *d;
+                if (joins[i]->mode != NAMESPACE_BOX)
+                        continue;
+                r = manager_get_box(m, joins[i]->box, &d);
+                if (r < 0)
+                        return r;
+                r = collect(m, d, ids);
+                if (r < 0)
+                        return r;
+        }
         char **lists[] = { c->unit.requires, c->unit.wants };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 STRV_FOREACH(n, lists[i]) {
@@ -216,10 +229,19 @@ static int collect(Manager *m, Box *b, char ***ids) {
         return 0;
 }
 
-/* a is ordered after b? */
+static bool joins_namespace_of(const BoxConfig *c, const char *other) {
+        const NamespaceSetting *joins[] = { &c->namespaces.pid, &c->namespaces.network, &c->namespaces.ipc };
+        for (size_t i = 0; i < ELEMENTSOF(joins); i++)
+                if (joins[i]->mode == NAMESPACE_BOX && streq(joins[i]->box, other))
+                        return true;
+        return false;
+}
+
+/* a is ordered after b? (After=, Before=, and an implicit After= on a box whose namespace a joins) */
 static bool ordered_after(Manager *m, const char *a, const char *b) {
         Box *ba = find_box(m, a), *bb = find_box(m, b);
-        if (ba && ba->unit && ba->unit->config && strv_contains(((BoxConfig *) ba->unit->config)->unit.after, b))
+        if (ba && ba->unit && ba->unit->config &&
+            (strv_contains(((BoxConfig *) ba->unit->config)->unit.after, b) || joins_namespace_of(ba->unit->config, b)))
                 return true;
         if (bb && bb->unit && bb->unit->config && strv_contains(((BoxConfig *) bb->unit->config)->unit.before, a))
                 return true;
@@ -304,7 +326,8 @@ static void dispatch_queue(Manager *m) {
                         if (d->queued || d->state == BOX_STARTING || d->state == BOX_AUTO_RESTART)
                                 ready = false;
                         else if ((d->state == BOX_FAILED || d->state == BOX_INACTIVE) &&
-                                 strv_contains(c->unit.requires, d->id) && d->in_transaction)
+                                 (strv_contains(c->unit.requires, d->id) || joins_namespace_of(c, d->id)) &&
+                                 d->in_transaction)
                                 failed_dep = true;
                 }
                 if (failed_dep) {

@@ -104,6 +104,24 @@ boxd_net=$(readlink /proc/$BOXD_PID/ns/net)
 [ "$(log_value hostnet.box ns_ipc)" != "$(readlink /proc/$BOXD_PID/ns/ipc)" ] && tap_ok "IPC stays private" || tap_fail "IPC private"
 bx stop hostnet.box >/dev/null
 
+unit peer.box "[Box]" "ExecStart=/payload info inf"
+unit joiner.box "[Box]" "ExecStart=/payload info inf" "[Namespaces]" "PID=box:peer" "Network=box:peer"
+check "start a box joining another box's PID and network namespaces (starts the other too)" bx start joiner.box
+wait_for 5 sh -c "grep -q info_done=1 '$P/var/log/boxd/joiner.box.log' && grep -q info_done=1 '$P/var/log/boxd/peer.box.log'"
+[ "$(bx is-active peer.box)" = active ] && tap_ok "the joined box was started first" || tap_fail "implicit dependency" "$(bx is-active peer.box)"
+for ns in pid net; do
+        [ "$(log_value joiner.box ns_$ns)" = "$(log_value peer.box ns_$ns)" ] && tap_ok "box:OTHER shares the $ns namespace" \
+                || tap_fail "box:OTHER shares $ns" "$(log_value joiner.box ns_$ns) vs $(log_value peer.box ns_$ns)"
+done
+for ns in mnt uts ipc; do
+        [ "$(log_value joiner.box ns_$ns)" != "$(log_value peer.box ns_$ns)" ] && tap_ok "box:OTHER keeps its own $ns namespace" \
+                || tap_fail "box:OTHER own $ns"
+done
+[ "$(log_value joiner.box procs)" -ge 4 ] && tap_ok "the joining box sees the other box's processes" || tap_fail "shared pid view" "procs=$(log_value joiner.box procs)"
+check "stop the joining box" bx stop joiner.box
+[ -z "$(prop joiner.box ControlGroup)" ] && tap_ok "its cgroup is gone" || tap_fail "joiner cgroup"
+bx stop peer.box >/dev/null
+
 # ---- exit statuses and results ----
 unit exit3.box "[Box]" "ExecStart=/payload exit 3"
 bx start exit3.box >/dev/null 2>&1
