@@ -292,6 +292,9 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         if (a->join_ipc_fd >= 0)
                 CHILD_CHECK(a, STEP_JOIN_NAMESPACE, setns(a->join_ipc_fd, CLONE_NEWIPC));
 
+        if (c->namespaces.cgroup.mode == NAMESPACE_PRIVATE)
+                CHILD_CHECK(a, STEP_MOUNT_NAMESPACE, unshare(CLONE_NEWCGROUP));
+
         /* STEP_MOUNT_NAMESPACE: nothing we mount propagates back to the host */
         CHILD_CHECK(a, STEP_MOUNT_NAMESPACE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 
@@ -322,6 +325,16 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 CHILD_CHECK(a, STEP_MOUNT_API, mount("/sys", buf, NULL, MS_BIND | MS_REC, NULL));
                 CHILD_CHECK(a, STEP_MOUNT_API,
                             mount(NULL, buf, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
+        }
+        if (c->namespaces.cgroup.mode == NAMESPACE_PRIVATE) {
+                /* the box's own cgroup subtree (its cgroup namespace root) at /sys/fs/cgroup:
+                 * read-only unless Delegate=yes hands it to the box */
+                snprintf(buf, sizeof buf, "%s/sys/fs/cgroup", a->root);
+                if (mount("cgroup2", buf, "cgroup2",
+                          MS_NOSUID | MS_NODEV | MS_NOEXEC | (c->cgroup.delegate ? 0 : MS_RDONLY), "nsdelegate") < 0 &&
+                    mount("cgroup2", buf, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | (c->cgroup.delegate ? 0 : MS_RDONLY),
+                          NULL) < 0 && errno != ENOENT)
+                        child_fail(a, STEP_MOUNT_API, errno);
         }
         CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/dev", buf, sizeof buf));
         {
@@ -758,8 +771,8 @@ int box_spawn(Box *b) {
                 flags |= CLONE_NEWIPC;
         if (c->namespaces.uts.mode == NAMESPACE_PRIVATE)
                 flags |= CLONE_NEWUTS;
-        if (c->namespaces.cgroup.mode == NAMESPACE_PRIVATE)
-                flags |= CLONE_NEWCGROUP;
+        /* the cgroup namespace is unshared by the child once it is in every hierarchy's cgroup
+         * (v1 attach happens after clone), so that no hierarchy shows a host path */
         if (cg_fd >= 0)
                 flags |= CLONE_INTO_CGROUP;
 

@@ -51,6 +51,9 @@ echo "$out" | grep -q "^hostname=iso$" && tap_ok "exec runs inside the box's UTS
 [ "$(echo "$out" | sed -n 's/^env_FOO=//p')" = bar ] && tap_ok "exec gets the box's environment" || tap_fail "exec environment"
 pidfile_cg=$(bx exec iso.box -- cat /proc/self/cgroup 2>&1 | grep '^0::' )
 [ "$pidfile_cg" = "0::/" ] && tap_ok "exec runs in the box's cgroup (its namespace root)" || tap_fail "exec cgroup" "$pidfile_cg"
+out=$(bx exec iso.box -- cat /proc/self/cgroup 2>&1)
+! echo "$out" | grep -qv ':/$' && tap_ok "no cgroup hierarchy shows a host path inside the box" || tap_fail "cgroup paths" "$out"
+bx exec iso.box -- mkdir /sys/fs/cgroup/sub >/dev/null 2>&1 && tap_fail "cgroupfs is read-only without Delegate=" || tap_ok "cgroupfs is read-only without Delegate="
 for want in 0 1 127; do
         case $want in 0) cmd="true";; 1) cmd="false";; 127) cmd="/no/such/binary";; esac
         bx exec iso.box -- $cmd >/dev/null 2>&1; rc=$?
@@ -63,6 +66,12 @@ out=$(echo piped | bx exec iso.box -- cat)
 out=$(bx exec -u user -w /tmp iso.box -- sh -c 'id -u; pwd' 2>&1 | tr '\n' ' ')
 [ "$out" = "1000 /tmp " ] && tap_ok "exec -u and -w resolve in the box" || tap_fail "exec -u -w" "$out"
 bx stop iso.box >/dev/null
+
+unit deleg.box "[Box]" "ExecStart=/payload sleep" "[Cgroup]" "Delegate=yes"
+check "start a box with Delegate=yes" bx start deleg.box
+check "Delegate=yes: the box can create sub-cgroups" bx exec deleg.box -- mkdir /sys/fs/cgroup/worker
+check "Delegate=yes: and move its processes there" bx exec deleg.box -- sh -c 'echo $$ > /sys/fs/cgroup/worker/cgroup.procs'
+check "stop the delegated box (its sub-cgroups go with it)" bx stop deleg.box
 
 # ---- ExecStartPre= and ExecStop= ----
 unit prepost.box "[Box]" "ExecStartPre=/bin/sh -c 'echo pre-ran > /run/pre'" "ExecStart=/bin/sh -c 'cat /run/pre; exec /payload sleep'" \
