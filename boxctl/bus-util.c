@@ -95,6 +95,8 @@ const char *bus_error_message(const sd_bus_error *error, int r) {
 }
 
 int bus_error_exit_status(const sd_bus_error *error) {
+        if (sd_bus_error_has_name(error, BOXD_ERROR_NOT_ACTIVE))
+                return EXIT_NOT_ACTIVE;
         return sd_bus_error_has_name(error, BOXD_ERROR_NO_SUCH_BOX) ? EXIT_NO_SUCH_UNIT : EXIT_FAIL;
 }
 

@@ -317,5 +317,6 @@ int verb_is_enabled(int argc, char *argv[]) {
                 if (streq(state, "not-found"))
                         not_found = true;
         }
-        return not_found ? EXIT_NO_SUCH_UNIT : all_enabled ? EXIT_OK : EXIT_FAIL;
+        /* CLI.md: 0 enabled, 3 not (systemctl uses 1; we follow the contract), 4 unknown */
+        return not_found ? EXIT_NO_SUCH_UNIT : all_enabled ? EXIT_OK : EXIT_NOT_ACTIVE;
 }

@@ -27,7 +27,7 @@
  * FragmentPath, DropInPaths, NRestarts, FailedStep, FailedErrno, Layers, Addresses,
  * NeedDaemonReload).
  * Mutating calls are allowed for uid 0 only (BOXD_ERROR_ACCESS_DENIED otherwise).
- * Errors: BOXD_ERROR_NO_SUCH_BOX, BOXD_ERROR_BAD_SETTING, BOXD_ERROR_START_FAILED (message names
+ * Errors: BOXD_ERROR_NO_SUCH_BOX, BOXD_ERROR_NOT_ACTIVE (kill/exec of a box that is not running), BOXD_ERROR_BAD_SETTING, BOXD_ERROR_START_FAILED (message names
  * the failed step and errno), BOXD_ERROR_MASKED, org.freedesktop.DBus.Error.AccessDenied. */
 
 #define BOXD_BUS_NAME "io.boxd"
@@ -40,6 +40,7 @@
 #define BOXD_ERROR_BAD_SETTING "io.boxd.Error.BadSetting"
 #define BOXD_ERROR_MASKED "io.boxd.Error.Masked"
 #define BOXD_ERROR_START_FAILED "io.boxd.Error.StartFailed"
+#define BOXD_ERROR_NOT_ACTIVE "io.boxd.Error.NotActive"
 #define BOXD_ERROR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
 
 #define BOXD_LIST_SIGNATURE "a(sssssuttts)"

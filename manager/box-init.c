@@ -25,8 +25,6 @@
 
 #include "box-init-protocol.h"
 
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT };
-
 static void write_all(int fd, const char *s) {
         size_t l = strlen(s);
         while (l > 0) {
@@ -140,9 +138,8 @@ int main(int argc, char *argv[]) {
                         break;
                 }
                 if (si.ssi_signo != SIGCHLD) {
-                        for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-                                if ((int) si.ssi_signo == forwarded[i])
-                                        (void) kill(child, (int) si.ssi_signo);
+                        /* whatever the supervisor sends (KillSignal=, boxctl kill) is for the payload */
+                        (void) kill(child, (int) si.ssi_signo);
                         continue;
                 }
                 for (;;) {

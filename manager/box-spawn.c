@@ -649,20 +649,31 @@ int box_spawn(Box *b) {
                 b->failed_errno = EOPNOTSUPP;
                 return log_error_errno(EOPNOTSUPP, "%s: Layers= needs the layer store, which this build lacks", b->id);
         }
-        static const char *const unsupported[][2] = {
-                { "Bind", NULL }, { "BindReadOnly", NULL }, { "TemporaryFileSystem", NULL }, { "Volume", NULL },
-                { "VirtualEthernet", NULL }, { "Bridge", NULL },
+        /* settings this build parses but cannot apply yet: refuse rather than run a box with less
+         * isolation than its unit asks for */
+        const struct {
+                bool set;
+                const char *key;
+        } unsupported[] = {
+                { c->rootfs.bind, "[Rootfs] Bind=" },
+                { c->rootfs.bind_read_only, "[Rootfs] BindReadOnly=" },
+                { c->rootfs.temporary_file_system, "[Rootfs] TemporaryFileSystem=" },
+                { c->rootfs.volume, "[Rootfs] Volume=" },
+                { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
+                { c->namespaces.user.mode != USERNS_NO, "[Namespaces] User=" },
+                { c->security.system_call_filter, "[Security] SystemCallFilter=" },
+                { c->security.system_call_architectures, "[Security] SystemCallArchitectures=" },
+                { c->security.seccomp_profile, "[Security] SeccompProfile=" },
+                { c->security.read_only_paths, "[Security] ReadOnlyPaths=" },
+                { c->security.inaccessible_paths, "[Security] InaccessiblePaths=" },
+                { c->security.device_allow, "[Security] DeviceAllow=" },
         };
-        (void) unsupported;
-        if (c->rootfs.bind || c->rootfs.bind_read_only || c->rootfs.temporary_file_system || c->rootfs.volume ||
-            c->network.virtual_ethernet || c->network.bridge || c->namespaces.user.mode != USERNS_NO ||
-            false) {
-                b->failed_errno = EOPNOTSUPP;
-                return log_error_errno(EOPNOTSUPP,
-                                       "%s: uses a setting this build cannot apply yet (bind mounts, volumes, veth "
-                                       "networking, user namespaces)",
-                                       b->id);
-        }
+        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
+                if (unsupported[i].set) {
+                        b->failed_errno = EOPNOTSUPP;
+                        return log_error_errno(EOPNOTSUPP, "Failed at step PREPARE spawning %s: %s cannot be applied by "
+                                               "this build yet", b->id, unsupported[i].key);
+                }
 
         r = mkdir_p(b->runtime_dir, 0700);
         if (r >= 0)

@@ -239,8 +239,8 @@ static int read_start_time(pid_t pid, uint64_t *ret) {
         p = strrchr(buf, ')'); /* the command name may contain anything but ends at the last ')' */
         if (!p)
                 return -EIO;
-        /* field 22 is starttime; after ") " we are at field 3 */
-        for (int field = 3; field < 22; field++) {
+        /* field 22 is starttime; the space after ')' precedes field 3 */
+        for (int field = 3; field <= 22; field++) {
                 p = strchr(p + 1, ' ');
                 if (!p)
                         return -EIO;
@@ -264,11 +264,11 @@ int box_save_state(Box *b) {
                 return r;
         path = path_join(b->runtime_dir, "state");
         data = strprintf("STATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
-                         "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%d\nFAILED_ERRNO=%d\n"
+                         "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%s\nFAILED_ERRNO=%d\n"
                          "N_RESTARTS=%u\nENABLED_AT_START=%d\n",
                          box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
-                         b->exit_status, (int) b->failed_step, b->failed_errno, b->n_restarts, b->enabled_at_start);
+                         b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start);
         if (!path || !data)
                 return -ENOMEM;
         return write_file_atomic(path, data, 0600);
@@ -513,8 +513,10 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
                 log_warning("%s: start timed out, killing it", b->id);
                 b->result = BOX_FAILURE_TIMEOUT;
                 b->stop_requested = false;
-        } else if (b->state == BOX_STOPPING)
+        } else if (b->state == BOX_STOPPING) {
                 log_warning("%s: stop timed out, killing every process of its cgroup", b->id);
+                b->result = BOX_FAILURE_TIMEOUT;
+        }
         else
                 return 0;
         (void) cgroup_kill(b->manager->cgroup, b->cgroup_path, SIGKILL);
@@ -790,7 +792,10 @@ int box_recover(Box *b) {
                 v = state_field(data, "EXIT_STATUS");
                 b->exit_status = v ? atoi(v) : 0;
                 v = state_field(data, "FAILED_STEP");
-                b->failed_step = v ? (SpawnStep) atoi(v) : STEP_NONE;
+                b->failed_step = STEP_NONE;
+                for (int i = 0; v && i < _STEP_MAX; i++)
+                        if (strneq(v, step_table[i], strlen(step_table[i])) && v[strlen(step_table[i])] == '\n')
+                                b->failed_step = (SpawnStep) i;
                 v = state_field(data, "FAILED_ERRNO");
                 b->failed_errno = v ? atoi(v) : 0;
         }

@@ -229,7 +229,7 @@ static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 return r;
         r = box_kill(b, streq(whom, "all"), sig);
         if (r == -ESRCH)
-                return sd_bus_error_setf(error, BOXD_ERROR_NO_SUCH_BOX, "%s is not running.", b->id);
+                return sd_bus_error_setf(error, BOXD_ERROR_NOT_ACTIVE, "%s is not running.", b->id);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot signal %s: %m", b->id);
         return sd_bus_reply_method_return(msg, NULL);
@@ -424,7 +424,7 @@ static int method_exec(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0)
                 sd_bus_message_unref(msg);
         if (r == -ESRCH)
-                return sd_bus_error_setf(error, BOXD_ERROR_NO_SUCH_BOX, "%s is not running.", b->id);
+                return sd_bus_error_setf(error, BOXD_ERROR_NOT_ACTIVE, "%s is not running.", b->id);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot run the command in %s: %m", b->id);
         return 1; /* answered when the command ends */

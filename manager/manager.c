@@ -371,6 +371,24 @@ int manager_start_transaction(Manager *m, Box *b, char **ret_error) {
         }
         if (r < 0)
                 return r;
+        /* Conflicts=: starting a box stops the boxes it conflicts with (both directions) */
+        STRV_FOREACH(id, ordered) {
+                Box *d = find_box(m, *id);
+                const char *k;
+                void *v;
+                size_t i = 0;
+                while (hashmap_iterate(m->boxes, &i, &k, &v)) {
+                        Box *o = v;
+                        if (o == d || !box_is_active(o) || strv_contains(ordered, o->id))
+                                continue;
+                        if (strv_contains(((BoxConfig *) d->unit->config)->unit.conflicts, o->id) ||
+                            (o->unit && o->unit->config && strv_contains(((BoxConfig *) o->unit->config)->unit.conflicts, d->id))) {
+                                log_info("Stopping %s, which conflicts with %s.", o->id, d->id);
+                                (void) box_stop(o);
+                        }
+                }
+        }
+
         _cleanup_strv_free_ char **enabled = NULL;
         (void) manager_enabled_boxes(m, &enabled);
         STRV_FOREACH(id, ordered) {
