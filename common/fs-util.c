@@ -101,7 +101,9 @@ int write_file_atomic(const char *path, const char *data, mode_t mode) {
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return -errno;
-        if (write(fd, data, l) != (ssize_t) l || fsync(fd) < 0) {
+        /* no fsync(): the files written here (runtime state) must survive a crash of the process,
+         * which rename() alone guarantees; they live on tmpfs and do not survive reboots anyway */
+        if (write(fd, data, l) != (ssize_t) l) {
                 int r = errno ? -errno : -EIO;
                 close(fd);
                 unlink(tmp);

@@ -246,6 +246,15 @@ int box_apply_credentials(const BoxConfig *c, const char *user, const char *work
         umask(s.umask);
 
         *ret_step = STEP_RLIMITS;
+        if (!s.rlimits[RLIMIT_NOFILE]) {
+                /* boxd raised its own soft limit for its pidfds; payloads get the usual 1024
+                 * (select() breaks above it), keeping the hard limit */
+                struct rlimit rl;
+                if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur > 1024) {
+                        rl.rlim_cur = 1024;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
+        }
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 if (s.rlimits[i] && setrlimit(i, s.rlimits[i]) < 0)
                         return -errno;

@@ -236,11 +236,14 @@ static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 }
 
 static int append_box(sd_bus_message *reply, Box *b, const char *id) {
-        CgroupStats st;
         const char *desc = "";
         const char *load = "not-found";
         if (b) {
-                box_get_stats(b, &st);
+                struct {
+                        uint64_t memory_current, cpu_usage_nsec;
+                } st = { UINT64_MAX, UINT64_MAX };
+                if (box_is_active(b) && b->cgroup_path)
+                        (void) cgroup_get_usage(b->manager->cgroup, b->cgroup_path, &st.memory_current, &st.cpu_usage_nsec);
                 if (b->unit) {
                         load = unit_load_state_to_string(b->unit->load_state);
                         if (b->unit->config)

@@ -1529,6 +1529,34 @@ int cgroup_get_stats(CgroupDriver *d, const char *path, CgroupStats *ret) {
         return 0;
 }
 
+int cgroup_get_usage(CgroupDriver *d, const char *path, uint64_t *ret_memory, uint64_t *ret_cpu_nsec) {
+        *ret_memory = *ret_cpu_nsec = UINT64_MAX;
+        if (validate_path(path, true) < 0)
+                return -EINVAL;
+        if (d->source[CGROUP_CONTROLLER_MEMORY] >= 0) {
+                _cleanup_free_ char *m = controller_dir(d, CGROUP_CONTROLLER_MEMORY, path), *f = NULL;
+                f = m ? cg_file(m, cgroup_driver_controller_is_v2(d, CGROUP_CONTROLLER_MEMORY) ? "memory.current"
+                                                                                                : "memory.usage_in_bytes")
+                      : NULL;
+                if (!f)
+                        return -ENOMEM;
+                if (cg_read_u64(f, ret_memory) < 0)
+                        *ret_memory = UINT64_MAX;
+        }
+        if (d->source[CGROUP_CONTROLLER_CPUACCT] >= 0) {
+                _cleanup_free_ char *m = controller_dir(d, CGROUP_CONTROLLER_CPUACCT, path);
+                CgroupStats st = { .cpu_usage_nsec = UINT64_MAX };
+                if (!m)
+                        return -ENOMEM;
+                if (cgroup_driver_controller_is_v2(d, CGROUP_CONTROLLER_CPUACCT))
+                        cgroup_v2_get_cpu_stats(m, &st);
+                else
+                        cgroup_v1_get_cpu_stats(m, &st);
+                *ret_cpu_nsec = st.cpu_usage_nsec;
+        }
+        return 0;
+}
+
 /* ---- paths for display, delegation and tests ---- */
 
 char *cgroup_display_path(CgroupDriver *d, const char *path) {

@@ -96,6 +96,8 @@ int cgroup_is_empty(CgroupDriver *d, const char *path);
 /* The pids in the cgroup (not below), for status output; *ret is malloc'd. */
 int cgroup_get_pids(CgroupDriver *d, const char *path, pid_t **ret, size_t *ret_n);
 int cgroup_get_stats(CgroupDriver *d, const char *path, CgroupStats *ret);
+/* Only memory usage and CPU time (two reads), for listings of many boxes; UINT64_MAX unknown. */
+int cgroup_get_usage(CgroupDriver *d, const char *path, uint64_t *ret_memory, uint64_t *ret_cpu_nsec);
 /* Removes the cgroup (it must be empty; -EBUSY at once when the cgroup2 tree says it is
  * populated) and any empty cgroups below it (Delegate=yes) in every hierarchy, retrying rmdir on
  * EBUSY for up to 0.5 s, then every parent up to (not including) the instance root that has

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 
 #include "box.h"
@@ -108,6 +109,16 @@ int main(int argc, char *argv[]) {
         if (geteuid() != 0) {
                 log_error("boxd: must run as root");
                 return 1;
+        }
+
+        /* one pidfd (and a few more fds) per running box: raise the soft limit to the hard one;
+         * boxes get the usual 1024 back unless their unit says otherwise (LimitNOFILE=) */
+        {
+                struct rlimit rl;
+                if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < rl.rlim_max) {
+                        rl.rlim_cur = rl.rlim_max;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
         }
 
         sigemptyset(&mask);
