@@ -23,7 +23,7 @@
 
 /* box-init is read once into a sealed memfd: the box can neither write nor replace it. */
 static int load_box_init(int *ret) {
-        _cleanup_free_ char *self = NULL, *dir = NULL, *path = NULL, *data = NULL;
+        _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
         const char *env = getenv("BOXD_INIT_PATH");
         size_t size;
         char buf[PATH_MAX];
