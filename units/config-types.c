@@ -20,9 +20,21 @@
 
 /* ---- printing helpers ---- */
 
+/* One "[Section] Key=value" line: the value as it is, only control characters escaped (\n, \t,
+ * \xNN) so that every element stays on one line. */
 static void dump_line(FILE *f, const char *prefix, const char *value) {
-        _cleanup_free_ char *e = cescape(value, false);
-        fprintf(f, "%s%s\n", prefix, e ?: "");
+        fputs(prefix, f);
+        for (const unsigned char *c = (const unsigned char *) value; *c; c++) {
+                if (*c == '\n')
+                        fputs("\\n", f);
+                else if (*c == '\t')
+                        fputs("\\t", f);
+                else if (*c < ' ' || *c == 0x7f)
+                        fprintf(f, "\\x%02x", *c);
+                else
+                        fputc(*c, f);
+        }
+        fputc('\n', f);
 }
 
 /* ---- string ---- */

@@ -824,7 +824,7 @@ static void test_values(void) {
                   "[Rootfs] Layers=base\n[Rootfs] Layers=app:1.0\n[Rootfs] Layers=base@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
                 { "[Rootfs]\nBind=/a:/b -/c /d:/e:norbind\n",
                   "[Rootfs] Bind=/a:/b:rbind\n[Rootfs] Bind=-/c:/c:rbind\n[Rootfs] Bind=/d:/e:norbind" },
-                { "[Rootfs]\nBind=/a\\:b:/c\n", "[Rootfs] Bind=/a\\\\:b:/c:rbind" },
+                { "[Rootfs]\nBind=/a\\:b:/c\n", "[Rootfs] Bind=/a\\:b:/c:rbind" },
                 { "[Rootfs]\nTemporaryFileSystem=/tmp:size=10M,mode=1777 /run\n",
                   "[Rootfs] TemporaryFileSystem=/tmp:size=10M,mode=1777\n[Rootfs] TemporaryFileSystem=/run" },
                 { "[Rootfs]\nVolume=data:/var/lib/db cache:/cache:ro\n",
