@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -82,6 +83,11 @@ _noreturn_ static void exec_helper(Box *b, char **argv, char **env, const char *
                 for (int i = 0; i < 3; i++)
                         if (dup2(fds[i], i) < 0)
                                 _exit(126);
+                /* a terminal (boxctl exec -t) becomes the controlling terminal of a new session */
+                if (isatty(0)) {
+                        (void) setsid();
+                        (void) ioctl(0, TIOCSCTTY, 0);
+                }
                 (void) syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
                 r = box_apply_credentials(c, user, workdir, &env, &step);
                 if (r < 0) {

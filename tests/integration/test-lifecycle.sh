@@ -68,6 +68,9 @@ out=$(echo piped | bx exec iso.box -- cat)
 [ "$out" = piped ] && tap_ok "exec passes boxctl's stdin and stdout" || tap_fail "exec stdio" "$out"
 out=$(bx exec -u user -w /tmp iso.box -- sh -c 'id -u; pwd' 2>&1 | tr '\n' ' ')
 [ "$out" = "1000 /tmp " ] && tap_ok "exec -u and -w resolve in the box" || tap_fail "exec -u -w" "$out"
+
+out=$(printf 'echo in-a-tty; [ -t 0 ] && echo stdin-is-a-terminal; exit 5\n' | bx exec -t iso.box -- sh 2>&1); rc=$?
+echo "$out" | grep -q "^stdin-is-a-terminal" && [ $rc = 5 ] && tap_ok "exec -t gives the command a terminal (status $rc)" || tap_fail "exec -t" "rc=$rc $out"
 bx stop iso.box >/dev/null
 
 unit deleg.box "[Box]" "ExecStart=/payload sleep" "[Cgroup]" "Delegate=yes"
