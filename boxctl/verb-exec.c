@@ -130,6 +130,24 @@ static int on_exec_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         return 0;
 }
 
+static int build_exec_call(sd_bus *bus, const char *name, char **argv, char **env, const char *user,
+                           const char *workdir, int fd_in, int fd_out, int fd_err, sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = bus_new_manager_call(bus, "Exec", &m);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, argv);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, env);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sshhh", user, workdir, fd_in, fd_out, fd_err);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
 int verb_exec(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -197,13 +215,6 @@ int verb_exec(int argc, char *argv[]) {
 
         if (bus_connect(&bus) < 0)
                 return EXIT_FAIL;
-        r = bus_new_manager_call(bus, "Exec", &m);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", name);
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, argv + optind);
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, env);
         if (tty) {
                 Pty p;
                 ExecReply x = { .error = SD_BUS_ERROR_NULL };
@@ -211,18 +222,9 @@ int verb_exec(int argc, char *argv[]) {
                 _cleanup_free_ char *term_env = strprintf("TERM=%s", term ?: "xterm");
                 if (!term_env || strv_consume(&env, TAKE_PTR(term_env)) < 0)
                         return EXIT_FAIL;
-                /* rebuild the request with TERM= */
-                m = sd_bus_message_unref(m);
-                r = bus_new_manager_call(bus, "Exec", &m);
+                r = pty_open(&p);
                 if (r >= 0)
-                        r = sd_bus_message_append(m, "s", name);
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(m, argv + optind);
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(m, env);
-                r = r < 0 ? r : pty_open(&p);
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "sshhh", user, workdir, p.slave, p.slave, p.slave);
+                        r = build_exec_call(bus, name, argv + optind, env, user, workdir, p.slave, p.slave, p.slave, &m);
                 if (r >= 0)
                         r = sd_bus_call_async(bus, NULL, m, on_exec_reply, &x, BOXCTL_JOB_TIMEOUT_USEC);
                 if (r >= 0) {
@@ -242,8 +244,7 @@ int verb_exec(int argc, char *argv[]) {
                 free(x.code);
                 return r;
         }
-        if (r >= 0)
-                r = sd_bus_message_append(m, "sshhh", user, workdir, 0, 1, 2);
+        r = build_exec_call(bus, name, argv + optind, env, user, workdir, 0, 1, 2, &m);
         if (r < 0) {
                 fprintf(stderr, "boxctl: cannot build the request: %s\n", strerror(-r));
                 return EXIT_FAIL;

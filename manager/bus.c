@@ -104,55 +104,55 @@ static int refuse_unloaded(Box *b, sd_bus_error *error) {
         return 0;
 }
 
-static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* The common head of the per-box methods: credentials, then the box named by the first argument. */
+static int read_box(sd_bus_message *msg, Manager *m, bool mutating, Box **ret, sd_bus_error *error) {
         const char *name;
-        _cleanup_free_ char *err = NULL;
-        Box *b;
-        int r;
-
-        r = check_root(msg, m, error);
+        int r = mutating ? check_root(msg, m, error) : check_read(msg, m, error);
         if (r < 0)
                 return r;
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = get_box_or_error(m, name, &b, error);
+        return get_box_or_error(m, name, ret, error);
+}
+
+/* Starts b (with its dependencies) and answers msg when the start finished; refusals (bad
+ * settings, an ordering cycle) are answered right away. */
+static int start_and_reply_later(Manager *m, Box *b, sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_free_ char *err = NULL;
+        int r = refuse_unloaded(b, error);
         if (r < 0)
                 return r;
-        r = refuse_unloaded(b, error);
-        if (r < 0)
-                return r;
-        if (b->state == BOX_RUNNING)
-                return sd_bus_reply_method_return(msg, NULL);
         r = box_add_pending(b, msg, PENDING_START);
         if (r < 0)
                 return r;
         r = manager_start_transaction(m, b, &err);
         if (r < 0 && err) {
-                /* nothing started: answer now */
+                /* nothing started: take the pending reply back and answer now */
                 PendingCall *p = b->pending;
                 b->pending = p->next;
                 sd_bus_message_unref(p->message);
                 free(p);
                 return sd_bus_error_setf(error, BOXD_ERROR_START_FAILED, "%s", err);
         }
-        return 1; /* answered when the start finished */
+        return 1;
+}
+
+static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        Box *b;
+        int r = read_box(msg, m, true, &b, error);
+        if (r < 0)
+                return r;
+        if (b->state == BOX_RUNNING && b->unit && b->unit->load_state == UNIT_LOADED)
+                return sd_bus_reply_method_return(msg, NULL);
+        return start_and_reply_later(m, b, msg, error);
 }
 
 static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *name;
         Box *b;
-        int r;
-
-        r = check_root(msg, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = get_box_or_error(m, name, &b, error);
+        int r = read_box(msg, m, true, &b, error);
         if (r < 0)
                 return r;
         b->queued = false;
@@ -162,50 +162,24 @@ static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         r = box_stop(b);
-        if (r < 0)
-                return r;
-        return 1;
+        return r < 0 ? r : 1;
 }
 
 static int method_restart(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        const char *name;
         Box *b;
-        int r;
-
-        r = check_root(msg, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = get_box_or_error(m, name, &b, error);
+        int r = read_box(msg, m, true, &b, error);
         if (r < 0)
                 return r;
         if (box_is_active(b) || b->state == BOX_AUTO_RESTART) {
-                /* stop first; the start is queued behind the stop */
+                /* stop first; the start follows the stop and answers */
                 b->restart_after_stop = true;
                 r = box_add_pending(b, msg, PENDING_START);
                 if (r < 0)
                         return r;
                 return box_stop(b) < 0 ? -EIO : 1;
         }
-        r = refuse_unloaded(b, error);
-        if (r < 0)
-                return r;
-        r = box_add_pending(b, msg, PENDING_START);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *err = NULL;
-        r = manager_start_transaction(m, b, &err);
-        if (r < 0 && err) {
-                PendingCall *p = b->pending;
-                b->pending = p->next;
-                sd_bus_message_unref(p->message);
-                free(p);
-                return sd_bus_error_setf(error, BOXD_ERROR_START_FAILED, "%s", err);
-        }
-        return 1;
+        return start_and_reply_later(m, b, msg, error);
 }
 
 static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -306,15 +280,8 @@ static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 static int method_get_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *path = NULL;
-        const char *name;
         Box *b;
-        int r = check_read(msg, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(msg, "s", &name);
-        if (r < 0)
-                return r;
-        r = get_box_or_error(m, name, &b, error);
+        int r = read_box(msg, m, false, &b, error);
         if (r < 0)
                 return r;
         r = sd_bus_path_encode(BOXD_BOX_PATH_PREFIX, b->id, &path);
