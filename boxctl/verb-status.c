@@ -140,6 +140,9 @@ static void print_status_text(const BoxProperties *p, const char *unit_file_stat
                        e > 0 ? ": " : "", e > 0 ? strerror(e) : "", ansi_normal());
         }
 
+        if (!isempty(box_property_str(p, "StatusText")))
+                printf(LABEL "\"%s\"\n", "Status:", box_property_str(p, "StatusText"));
+
         /* Main PID: */
         v = box_property_u64(p, "MainPID", 0);
         if (v > 0)

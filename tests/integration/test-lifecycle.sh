@@ -99,7 +99,8 @@ t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 [ $ms -ge 450 ] && tap_ok "start waited for READY=1 (${ms} ms)" || tap_fail "notify wait" "${ms} ms"
 [ "$(bx is-active ready.box)" = active ] && tap_ok "the notify box is active" || tap_fail "notify active"
-[ "$(prop ready.box StatusText)" = "warming up" ] && tap_ok "STATUS= is shown" || tap_fail "StatusText" "$(prop ready.box StatusText)"
+[ "$(prop ready.box StatusText)" = "warming up" ] && tap_ok "STATUS= is a property" || tap_fail "StatusText" "$(prop ready.box StatusText)"
+bx status ready.box | grep -q 'Status: "warming up"' && tap_ok "STATUS= is shown by status" || tap_fail "status shows STATUS=" "$(bx status ready.box | head -5)"
 bx stop ready.box >/dev/null
 unit silent.box "[Box]" "Type=notify" "ExecStart=/payload sleep" "TimeoutStartSec=1"
 t0=$(date +%s%N)
@@ -312,6 +313,23 @@ if command -v busctl >/dev/null; then
         echo "$out" | grep -qi "access denied\|AccessDenied\|Only root" && tap_ok "a non-root caller gets access denied on start" || tap_fail "non-root denied" "$out"
 else
         tap_skip "busctl introspection" "busctl not installed"
+fi
+
+# ---- socket activation (boxd.socket) ----
+if command -v systemd-socket-activate >/dev/null; then
+        stop_boxd TERM
+        rm -f "$P/run/boxd/private"
+        nsenter --net=/run/netns/"$NETNS" systemd-socket-activate -l "$P/run/boxd/private" \
+                "$BOXD" --prefix="$P" --cgroup="boxd-it-$$" >>"$T/boxd.log" 2>&1 &
+        BOXD_PID=$!
+        sleep 0.3
+        # the first connection starts boxd on the passed socket
+        out=$(bx list --all 2>&1)
+        echo "$out" | grep -q "iso.box" && tap_ok "boxd accepts a socket-activated API socket" || tap_fail "socket activation" "$out"
+        stop_boxd TERM
+        start_boxd
+else
+        tap_skip "socket activation" "systemd-socket-activate not installed"
 fi
 
 # ---- nothing left behind ----
