@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between layer-store.c and layer-import.c; not for users of the store. */
+
+#include "layer-store.h"
+
+struct LayerStore {
+        char *path;
+        int dir_fd;
+        int blobs_fd; /* blobs/sha256 */
+        int names_fd;
+        int tmp_fd;
+        int lock_fd;
+        char *error;
+};
+
+/* Records msg as the last error, logs it once, returns -abs(r). */
+int layer_store_fail(LayerStore *s, int r, const char *format, ...) _printf_(3, 4);
+void layer_store_clear_error(LayerStore *s);
+/* hex is 64 hex digits: true if blobs/sha256/HEX/ and HEX.meta both exist. */
+bool layer_store_has_blob(LayerStore *s, const char *hex);
