@@ -265,10 +265,10 @@ int box_save_state(Box *b) {
         path = path_join(b->runtime_dir, "state");
         data = strprintf("STATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
                          "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%s\nFAILED_ERRNO=%d\n"
-                         "N_RESTARTS=%u\nENABLED_AT_START=%d\n",
+                         "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\n",
                          box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
-                         b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start);
+                         b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start, b->config_hash);
         if (!path || !data)
                 return -ENOMEM;
         return write_file_atomic(path, data, 0600);
@@ -586,6 +586,8 @@ int box_start(Box *b) {
         if (r < 0)
                 return r;
 
+        b->config_hash = unit_config_hash(b->unit);
+        b->need_daemon_reload = false;
         b->state = BOX_STARTING; /* no notification yet: spawn may still fail synchronously */
         r = box_spawn(b);
         if (r < 0) {
@@ -746,6 +748,8 @@ int box_recover(Box *b) {
         b->n_restarts = v ? (unsigned) atoi(v) : 0;
         v = state_field(data, "ENABLED_AT_START");
         b->enabled_at_start = v && *v == '1';
+        v = state_field(data, "CONFIG_HASH");
+        b->config_hash = v ? strtoull(v, NULL, 16) : 0;
         v = state_field(data, "STATE");
 
         if (pid > 0 && read_start_time(pid, &st) >= 0 && st == start && v &&
@@ -762,6 +766,9 @@ int box_recover(Box *b) {
                 b->state = strneq(v, "stopping", 8) ? BOX_STOPPING : BOX_RUNNING;
                 if (b->state == BOX_STOPPING)
                         b->stop_requested = true;
+                /* a unit file changed while boxd was away: the box runs an older configuration */
+                if (b->unit && b->unit->config)
+                        b->need_daemon_reload = unit_config_hash(b->unit) != b->config_hash;
                 log_info("%s: re-adopted PID %d", b->id, (int) pid);
                 return 1;
         }

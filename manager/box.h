@@ -76,6 +76,7 @@ struct Box {
         char *id;
         Unit *unit;                 /* the configuration in use */
         bool need_daemon_reload;
+        uint64_t config_hash;       /* of the configuration the running box was started with */
 
         BoxState state;
         BoxResult result;

@@ -471,28 +471,6 @@ int manager_startup(Manager *m) {
 
 /* ---- reload and apply ---- */
 
-static bool units_differ(const Unit *a, const Unit *b) {
-        char *da = NULL, *db = NULL;
-        size_t la = 0, lb = 0;
-        bool differ = true;
-        FILE *fa = open_memstream(&da, &la), *fb = open_memstream(&db, &lb);
-        if (fa && fb) {
-                unit_dump(a, fa);
-                unit_dump(b, fb);
-                fclose(fa);
-                fclose(fb);
-                fa = fb = NULL;
-                differ = la != lb || memcmp(da, db, la) != 0 || a->load_state != b->load_state;
-        }
-        if (fa)
-                fclose(fa);
-        if (fb)
-                fclose(fb);
-        free(da);
-        free(db);
-        return differ;
-}
-
 int manager_reload(Manager *m) {
         UnitLoader *nl = NULL;
         const char *k;
@@ -511,7 +489,7 @@ int manager_reload(Manager *m) {
                         continue;
                 if (box_is_active(b) || b->state == BOX_AUTO_RESTART) {
                         /* running boxes keep their configuration, as in systemd */
-                        b->need_daemon_reload = !b->unit || units_differ(b->unit, u);
+                        b->need_daemon_reload = unit_config_hash(u) != b->config_hash;
                         b->pending_unit = unit_free(b->pending_unit);
                         b->pending_unit = u;
                 } else

@@ -618,6 +618,22 @@ void unit_dump(const Unit *u, FILE *f) {
         config_dump(f, u->vtable->sections, u->vtable->n_sections, u->config, u->set);
 }
 
+uint64_t unit_config_hash(const Unit *u) {
+        char *buf = NULL;
+        size_t size = 0;
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        FILE *f = open_memstream(&buf, &size);
+        if (f) {
+                unit_dump(u, f);
+                fclose(f);
+        }
+        for (size_t i = 0; buf && i < size; i++)
+                h = (h ^ (unsigned char) buf[i]) * 1099511628211ULL;
+        h = (h ^ (uint64_t) u->load_state) * 1099511628211ULL;
+        free(buf);
+        return h;
+}
+
 void unit_print_problems(const Unit *u, FILE *f) {
         STRV_FOREACH(m, u->diag.messages)
                 fprintf(f, "%s\n", *m);

@@ -6,6 +6,7 @@
  * load through here. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "conf-parser.h"
@@ -70,5 +71,8 @@ int unit_loader_wants(UnitLoader *l, const char *target, char ***ret);
 
 /* Prints "[Section] Key=value" for every set key of a loaded unit. */
 void unit_dump(const Unit *u, FILE *f);
+/* A hash of the effective configuration (the --dump text and the load state): equal hashes mean
+ * the same configuration. Persisted by boxd to notice a unit that changed while a box ran. */
+uint64_t unit_config_hash(const Unit *u);
 /* Prints every diagnostic, one per line. */
 void unit_print_problems(const Unit *u, FILE *f);

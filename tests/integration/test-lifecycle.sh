@@ -266,12 +266,15 @@ since_before=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done 
 unit ends.box "[Box]" "ExecStart=/bin/sh -c 'sleep 1; exit 3'"
 bx start ends.box >/dev/null
 stop_boxd KILL
+echo "Environment=EDITED_WHILE_DOWN=1" >> "$UNITS/m2.box"
 sleep 1.5
 start_boxd || tap_fail "boxd restarts"
+[ "$(prop m2.box NeedDaemonReload)" = yes ] && tap_ok "a unit edited while boxd was down is flagged after re-adoption" || tap_fail "NeedDaemonReload after restart" "$(prop m2.box NeedDaemonReload)"
 pids_after=$(for i in $(seq 1 20); do prop m$i.box MainPID; done | tr '\n' ' ')
 since_after=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done | tr '\n' ' ')
 [ "$pids_before" = "$pids_after" ] && tap_ok "after SIGKILL of boxd all 20 boxes run with the same PIDs" || tap_fail "re-adoption" "before=$pids_before after=$pids_after"
 [ "$since_before" = "$since_after" ] && tap_ok "and the same start times (not restarted)" || tap_fail "start times" "before=$since_before after=$since_after"
+[ "$(prop m1.box NeedDaemonReload)" = no ] && tap_ok "an unchanged re-adopted box needs no reload" || tap_fail "NeedDaemonReload unchanged" "$(prop m1.box NeedDaemonReload)"
 [ "$(prop ends.box ExecMainStatus)" = 3 ] && tap_ok "a box that exited 3 while boxd was down is reported with status 3" || tap_fail "harvest exit status" "$(prop ends.box ExecMainStatus) $(prop ends.box Result)"
 bx stop $(seq -f 'm%g.box' 1 20) >/dev/null
 # a re-adopted PID 1 is no longer boxd's child: once dead it may stay a zombie of the host's init
