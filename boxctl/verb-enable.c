@@ -288,7 +288,7 @@ int verb_is_enabled(int argc, char *argv[]) {
                         printf("boxctl is-enabled NAME…\n\n"
                                "Print the unit file state of each unit, from the unit files (offline): enabled,\n"
                                "disabled, static (no [Install] WantedBy=), masked, not-found.\n"
-                               "Exit status 0 if all are enabled, 1 otherwise, 4 if one does not exist.\n\n"
+                               "Exit status 0 if all are enabled, 3 otherwise, 4 if one does not exist.\n\n"
                                "  -q --quiet   print nothing, only set the exit status\n");
                         return EXIT_OK;
                 default:

@@ -888,7 +888,6 @@ fail:
 
 void box_spawn_cleanup(Box *b) {
         Manager *m = b->manager;
-        const BoxConfig *c = b->unit ? b->unit->config : NULL;
         int r;
 
         if (b->cgroup_path) {
@@ -907,5 +906,4 @@ void box_spawn_cleanup(Box *b) {
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
         }
-        (void) c;
 }

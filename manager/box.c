@@ -389,10 +389,9 @@ static void box_exited(Box *b, int code, int status) {
                 }
         }
 
+        /* the OOM killer struck in the box's cgroup and the payload did not end cleanly */
         if (b->cgroup_path && cgroup_get_stats(m->cgroup, b->cgroup_path, &st) >= 0 && st.oom_kills > 0 &&
-            b->exit_code != CLD_EXITED)
-                b->result = BOX_FAILURE_OOM_KILL;
-        else if (b->cgroup_path && st.oom_kills > 0 && b->exit_code == CLD_EXITED && b->exit_status != 0)
+            (b->exit_code != CLD_EXITED || b->exit_status != 0))
                 b->result = BOX_FAILURE_OOM_KILL;
         else if (b->failed_step != STEP_NONE && b->failed_errno)
                 b->result = b->failed_step == STEP_EXEC || b->failed_step == STEP_START_PRE ? BOX_FAILURE_EXIT_CODE
