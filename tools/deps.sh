@@ -4,9 +4,10 @@ set -euo pipefail
 
 PACKAGES=(
         build-essential meson ninja-build pkg-config python3
-        libsystemd-dev libinih-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libarchive-dev
+        libsystemd-dev libinih-dev libseccomp-dev libnl-3-dev libnl-route-3-dev libarchive-dev libjson-c-dev libnftables-dev
         clang libclang-rt-14-dev
         busybox-static iproute2 util-linux systemd groff-base man-db
+        umoci nftables golang-github-containers-common
 )
 
 missing=()
