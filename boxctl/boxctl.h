@@ -75,3 +75,7 @@ int verb_show(int argc, char *argv[]);
 int verb_logs(int argc, char *argv[]);
 int verb_daemon_reload(int argc, char *argv[]);
 int verb_apply(int argc, char *argv[]);
+int verb_run(int argc, char *argv[]);
+int verb_layer(int argc, char *argv[]);
+int verb_commit(int argc, char *argv[]);
+int verb_clean(int argc, char *argv[]);

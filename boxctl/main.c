@@ -30,6 +30,10 @@ static const Verb verbs[] = {
         { "logs", verb_logs, "print (-f: follow) the output of a box" },
         { "daemon-reload", verb_daemon_reload, "make boxd re-read all units" },
         { "apply", verb_apply, "reload, then print and execute the reconcile plan" },
+        { "run", verb_run, "run a command in a new transient box on a layer" },
+        { "layer", verb_layer, "import, list, inspect, remove and collect layers" },
+        { "commit", verb_commit, "turn a box's writable layer into a new layer" },
+        { "clean", verb_clean, "discard the writable layer a stopped box kept" },
         { "verify", verb_verify, "check unit files offline with the daemon's parser" },
 };
 

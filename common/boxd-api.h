@@ -19,6 +19,22 @@
  *        "exited", "killed" or "dumped"; user/workdir "" mean the unit's
  *   Reload()                             -> ()   daemon-reload
  *   Apply(b dry_run)                     -> a(ss) (action, name) with action start|restart|stop
+ *   ImportLayer(h fd, s source, s name) -> as  digests bottom → top; fd: a directory (tree or OCI
+ *        layout) or an archive (layer tar, oci-archive, docker-archive) read through the caller's
+ *        file description (its offset is the progress); name "" = none
+ *   ListLayers()                         -> a(ssttssasas) digest, path, size, created, source,
+ *        media_type, names, boxes running on it
+ *   ResolveLayers(as refs)               -> (as digests, as dirs)  Layers= references, bottom → top
+ *   RemoveLayer(s ref, b force)          -> ()   a name (the name goes) or a digest (the layer goes;
+ *        never one a running box uses; a named one only with force)
+ *   GCLayers()                           -> u    removes layers no name, unit or running box uses
+ *   CommitBox(s name, s layer_name)      -> as   the box's upper becomes a layer; layer_name := its
+ *        stack + the new layer (returned, bottom → top)
+ *   CleanBox(s name)                     -> b    discards the writable layer a stopped box kept
+ *   RunBox(s name, as layers, as argv, a(ss) properties, h stdin, h stdout, h stderr, b remove)
+ *                                        -> (s code, i status, s message, s failed_step, i errno)
+ *        a transient box (unit in PREFIX/run/boxd/units) on the layers running argv on the fds,
+ *        properties ("Section.Key", "value"); answers when it ended; remove: forget it then
  *   signal BoxChanged(s name, s active_state, s sub_state, s result)
  * Objects BOXD_BOX_PATH_PREFIX/<sd_bus_path_encode(name)>, interface BOXD_BOX_INTERFACE with the
  * read-only properties listed in docs/boxd.8 (Id, Description, LoadState, ActiveState, SubState,
@@ -27,7 +43,8 @@
  * FragmentPath, DropInPaths, NRestarts, FailedStep, FailedErrno, Layers, Addresses,
  * NeedDaemonReload).
  * Mutating calls are allowed for uid 0 only (BOXD_ERROR_ACCESS_DENIED otherwise).
- * Errors: BOXD_ERROR_NO_SUCH_BOX, BOXD_ERROR_NOT_ACTIVE (kill/exec of a box that is not running), BOXD_ERROR_BAD_SETTING, BOXD_ERROR_START_FAILED (message names
+ * Errors: BOXD_ERROR_FAILED, BOXD_ERROR_BUSY (a layer import/commit runs), BOXD_ERROR_NO_SUCH_LAYER,
+ * BOXD_ERROR_LAYER_IN_USE, BOXD_ERROR_NO_SUCH_BOX, BOXD_ERROR_NOT_ACTIVE (kill/exec of a box that is not running), BOXD_ERROR_BAD_SETTING, BOXD_ERROR_START_FAILED (message names
  * the failed step and errno), BOXD_ERROR_MASKED, org.freedesktop.DBus.Error.AccessDenied. */
 
 #define BOXD_BUS_NAME "io.boxd"
@@ -41,6 +58,10 @@
 #define BOXD_ERROR_MASKED "io.boxd.Error.Masked"
 #define BOXD_ERROR_START_FAILED "io.boxd.Error.StartFailed"
 #define BOXD_ERROR_NOT_ACTIVE "io.boxd.Error.NotActive"
+#define BOXD_ERROR_FAILED "io.boxd.Error.Failed"
+#define BOXD_ERROR_BUSY "io.boxd.Error.Busy"
+#define BOXD_ERROR_NO_SUCH_LAYER "io.boxd.Error.NoSuchLayer"
+#define BOXD_ERROR_LAYER_IN_USE "io.boxd.Error.LayerInUse"
 #define BOXD_ERROR_ACCESS_DENIED "org.freedesktop.DBus.Error.AccessDenied"
 
 #define BOXD_LIST_SIGNATURE "a(sssssuttts)"

@@ -70,6 +70,7 @@ static inline char *mfree_str(char *p) {
 }
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+#define streq_ptr(a, b) ((a) && (b) ? streq((a), (b)) : (a) == (b))
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
 #define isempty(s) (!(s) || (s)[0] == '\0')
 #define strempty(s) ((s) ?: "")

@@ -80,3 +80,45 @@ void strv_sort(char **l) {
         if (n > 1)
                 qsort(l, n, sizeof(char *), cmp_str);
 }
+
+char **strv_split(const char *s, const char *separators) {
+        char **l = calloc(1, sizeof(char *));
+        size_t n = 0;
+        if (!l)
+                return NULL;
+        for (const char *p = s; *p;) {
+                size_t k = strcspn(p, separators);
+                if (k > 0) {
+                        char **nl = reallocarray(l, n + 2, sizeof(char *));
+                        if (!nl)
+                                return strv_free(l);
+                        l = nl;
+                        l[n] = strndup(p, k);
+                        l[n + 1] = NULL;
+                        if (!l[n])
+                                return strv_free(l);
+                        n++;
+                }
+                p += k;
+                if (*p)
+                        p++;
+        }
+        return l;
+}
+
+char *strv_join(char *const *l, const char *separator) {
+        size_t len = 1, sl = strlen(separator);
+        char *r, *w;
+        STRV_FOREACH(s, l)
+                len += strlen(*s) + sl;
+        r = w = malloc(len);
+        if (!r)
+                return NULL;
+        *w = '\0';
+        STRV_FOREACH(s, l) {
+                if (s != l)
+                        w = stpcpy(w, separator);
+                w = stpcpy(w, *s);
+        }
+        return r;
+}

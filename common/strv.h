@@ -19,5 +19,8 @@ int strv_extend_strv(char ***a, char *const *b);
 char **strv_copy(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 void strv_sort(char **l);
+/* Words of s between any of separators (empty words dropped); never NULL-for-empty: {NULL}. */
+char **strv_split(const char *s, const char *separators);
+char *strv_join(char *const *l, const char *separator);
 
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)

@@ -6,6 +6,7 @@
 typedef struct SyncMessage {
         int step;
         int error;
+        int detail; /* step-specific: the index of the failed mount for MOUNTS, else -1 */
 } SyncMessage;
 
 #define SYNC_STEP_EXEC 19 /* == STEP_EXEC, checked at compile time in box-spawn.c */

@@ -118,7 +118,7 @@ int main(int argc, char *argv[]) {
                 while (k < 0 && errno == EINTR);
                 close(errpipe[0]);
                 if (k == (ssize_t) sizeof e) {
-                        SyncMessage msg = { SYNC_STEP_EXEC, e };
+                        SyncMessage msg = { SYNC_STEP_EXEC, e, -1 };
                         (void) waitpid(child, NULL, 0);
                         record(exit_fd, "exec-failed", e);
                         if (sync_fd >= 0)

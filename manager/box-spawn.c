@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "box-init-protocol.h"
+#include "box-mounts.h"
+#include "layers.h"
 #include "box.h"
 #include "fs-util.h"
 #include "log.h"
@@ -51,18 +53,25 @@ typedef struct ChildArgs {
         const BoxConfig *c;
         const char *root;        /* where the overlay is mounted (host path) */
         const char *notify_path; /* Type=notify: host path of the socket, bound to /run/host/notify */
-        const char *lower, *upper, *work;
+        char **lowers;           /* layer directories, bottom → top */
+        const char *upper, *work;
+        const BoxMountList *mounts;
         int sync_fd;             /* write end: (step, errno) or EOF on success */
         int go_fd;               /* read end: parent's go-ahead after cgroup attach */
         int log_fd, exit_fd, init_fd;
+        const int *stdio_fds;    /* a transient box's caller's streams, or -1s: /dev/null and the log */
         int join_net_fd, join_ipc_fd; /* pidfds of boxes whose namespaces this one joins, or -1 */
         char **env;              /* prepared in the parent */
 } ChildArgs;
 
-_noreturn_ static void child_fail(const ChildArgs *a, SpawnStep step, int error) {
-        SyncMessage msg = { step, error < 0 ? -error : error };
+_noreturn_ static void child_fail_detail(const ChildArgs *a, SpawnStep step, int error, int detail) {
+        SyncMessage msg = { step, error < 0 ? -error : error, detail };
         (void) !write(a->sync_fd, &msg, sizeof msg);
         _exit(126);
+}
+
+_noreturn_ static void child_fail(const ChildArgs *a, SpawnStep step, int error) {
+        child_fail_detail(a, step, error, -1);
 }
 
 #define CHILD_CHECK(a, step, expr)                        \
@@ -307,22 +316,11 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         /* STEP_MOUNT_NAMESPACE: nothing we mount propagates back to the host */
         CHILD_CHECK(a, STEP_MOUNT_NAMESPACE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 
-        /* STEP_MOUNT_ROOTFS: overlay of the read-only lower layer and the box's upper layer */
+        /* STEP_MOUNT_ROOTFS: overlay of the read-only layers and the box's upper layer */
         {
-                _cleanup_free_ char *opts = a->upper
-                        ? strprintf("lowerdir=%s,upperdir=%s,workdir=%s", a->lower, a->upper, a->work)
-                        : strprintf("lowerdir=%s", a->lower);
-                if (!opts)
-                        child_fail(a, STEP_MOUNT_ROOTFS, ENOMEM);
-                if (a->upper)
-                        CHILD_CHECK(a, STEP_MOUNT_ROOTFS, mount("overlay", a->root, "overlay", MS_NOSUID, opts));
-                else {
-                        /* ReadOnly=yes on a single directory: overlayfs wants an upper layer or two
-                         * lower ones, so a read-only bind mount is the same view */
-                        CHILD_CHECK(a, STEP_MOUNT_ROOTFS, mount(a->lower, a->root, NULL, MS_BIND | MS_REC, NULL));
-                        CHILD_CHECK(a, STEP_MOUNT_ROOTFS,
-                                    mount(NULL, a->root, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL));
-                }
+                int r = box_mount_rootfs(a->root, a->lowers, a->upper, a->work);
+                if (r < 0)
+                        child_fail(a, STEP_MOUNT_ROOTFS, r);
         }
 
         /* STEP_MOUNT_API */
@@ -369,6 +367,14 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m"));
         }
 
+        /* STEP_MOUNTS: Bind=, BindReadOnly=, TemporaryFileSystem=, Volume= */
+        {
+                size_t failed = 0;
+                int r = box_mounts_apply(a->root, a->mounts, &failed);
+                if (r < 0)
+                        child_fail_detail(a, STEP_MOUNTS, r, (int) failed);
+        }
+
         /* STEP_PIVOT_ROOT */
         CHILD_CHECK(a, STEP_PIVOT_ROOT, chdir(a->root));
         CHILD_CHECK(a, STEP_PIVOT_ROOT, syscall(SYS_pivot_root, ".", "."));
@@ -407,8 +413,12 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                         child_fail(a, step, r);
         }
 
-        /* STEP_STDIO: stdin from /dev/null, stdout and stderr to the box's log */
-        {
+        /* STEP_STDIO: stdin from /dev/null, stdout and stderr to the box's log (or the streams
+         * of the caller of a transient box) */
+        if (a->stdio_fds[0] >= 0) {
+                for (int i = 0; i < 3; i++)
+                        CHILD_CHECK(a, STEP_STDIO, dup2(a->stdio_fds[i], i));
+        } else {
                 int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (null < 0)
                         child_fail(a, STEP_STDIO, errno);
@@ -649,25 +659,20 @@ int box_spawn(Box *b) {
         _cleanup_close_ int log_fd = -EBADF, exit_fd = -EBADF, cg_fd = -EBADF;
         _cleanup_strv_free_ char **env = NULL;
         int sync_pipe[2] = { -EBADF, -EBADF }, go_pipe[2] = { -EBADF, -EBADF };
+        _cleanup_strv_free_ char **lowers = NULL;
+        _cleanup_(box_mount_list_done) BoxMountList mounts = {};
         const char *key = NULL;
         int r;
 
         b->failed_step = STEP_PREPARE;
-        if (!c->rootfs.directory) {
-                /* Layers= come with the layer store */
-                b->failed_errno = EOPNOTSUPP;
-                return log_error_errno(EOPNOTSUPP, "%s: Layers= needs the layer store, which this build lacks", b->id);
-        }
+        b->failed_message = mfree_str(b->failed_message);
+        b->mount_settings = strv_free(b->mount_settings);
         /* settings this build parses but cannot apply yet: refuse rather than run a box with less
          * isolation than its unit asks for */
         const struct {
                 bool set;
                 const char *key;
         } unsupported[] = {
-                { c->rootfs.bind, "[Rootfs] Bind=" },
-                { c->rootfs.bind_read_only, "[Rootfs] BindReadOnly=" },
-                { c->rootfs.temporary_file_system, "[Rootfs] TemporaryFileSystem=" },
-                { c->rootfs.volume, "[Rootfs] Volume=" },
                 { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
                 { c->namespaces.user.mode != USERNS_NO, "[Namespaces] User=" },
                 { c->security.system_call_filter, "[Security] SystemCallFilter=" },
@@ -680,9 +685,45 @@ int box_spawn(Box *b) {
         for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
                 if (unsupported[i].set) {
                         b->failed_errno = EOPNOTSUPP;
+                        b->failed_message = strprintf("%s cannot be applied by this build yet", unsupported[i].key);
                         return log_error_errno(EOPNOTSUPP, "Failed at step PREPARE spawning %s: %s cannot be applied by "
                                                "this build yet", b->id, unsupported[i].key);
                 }
+
+        /* the layers, bottom → top: a Directory= or the resolved Layers= stack */
+        if (c->rootfs.directory) {
+                if (strv_extend(&lowers, c->rootfs.directory) < 0)
+                        return -ENOMEM;
+                b->layer_digests = strv_free(b->layer_digests);
+        } else {
+                _cleanup_free_ char *error = NULL;
+                r = manager_resolve_layers(m, c->rootfs.layers, &lowers, &b->layer_digests, &error);
+                if (r < 0) {
+                        b->failed_errno = -r;
+                        b->failed_message = strprintf("[Rootfs] Layers=: %s", strna(error));
+                        return log_error_errno(r, "Failed at step PREPARE spawning %s: %s", b->id, strna(b->failed_message));
+                }
+        }
+        if (strv_length(lowers) > BOX_MAX_LAYERS) {
+                b->failed_errno = E2BIG;
+                b->failed_message = strprintf("[Rootfs] Layers= stacks %zu layers, overlayfs takes at most %d",
+                                              strv_length(lowers), BOX_MAX_LAYERS);
+                return log_error_errno(E2BIG, "Failed at step PREPARE spawning %s: %s", b->id, b->failed_message);
+        }
+        {
+                _cleanup_free_ char *error = NULL, *volumes = path_join(m->paths.state_dir, "volumes");
+                if (!volumes)
+                        return -ENOMEM;
+                r = box_mounts_prepare(c, volumes, &mounts, &error);
+                if (r < 0) {
+                        b->failed_errno = -r;
+                        b->failed_message = TAKE_PTR(error);
+                        return log_error_errno(r, "Failed at step PREPARE spawning %s: %s", b->id, strna(b->failed_message));
+                }
+                for (size_t i = 0; i < mounts.n; i++)
+                        if (strv_extend(&b->mount_settings, mounts.items[i].setting) < 0)
+                                return -ENOMEM;
+        }
 
         r = mkdir_p(b->runtime_dir, 0700);
         if (r >= 0)
@@ -797,7 +838,7 @@ int box_spawn(Box *b) {
                 flags |= CLONE_INTO_CGROUP;
 
         ChildArgs a = {
-                .box = b, .c = c, .root = root, .notify_path = notify_path, .lower = c->rootfs.directory,
+                .box = b, .c = c, .root = root, .notify_path = notify_path, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds,
                 .upper = upper, .work = work, .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd,
                 .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = -1, .join_ipc_fd = -1,
         };
@@ -864,6 +905,7 @@ int box_spawn(Box *b) {
                 goto fail_child;
         }
         close(go_pipe[1]);
+        box_close_stdio(b); /* the box has them; keeping copies would hold the caller's pipes open */
         b->failed_step = STEP_NONE;
         return 0;
 
@@ -871,6 +913,7 @@ fail_child:
         (void) kill(pid, SIGKILL);
         return r;
 fail:
+        box_close_stdio(b);
         if (sync_pipe[0] >= 0)
                 close(sync_pipe[0]);
         if (sync_pipe[1] >= 0)

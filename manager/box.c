@@ -64,6 +64,7 @@ static const char *const step_table[_STEP_MAX] = {
         [STEP_STDIO] = "STDIO",
         [STEP_EXEC] = "EXEC",
         [STEP_START_PRE] = "START_PRE",
+        [STEP_MOUNTS] = "MOUNTS",
         [STEP_JOIN_NAMESPACE] = "JOIN_NAMESPACE",
 };
 
@@ -130,6 +131,7 @@ int box_new(Manager *m, const char *id, Box **ret) {
         b->pidfd = -EBADF;
         b->sync_fd = -EBADF;
         b->notify_fd = -EBADF;
+        b->stdio_fds[0] = b->stdio_fds[1] = b->stdio_fds[2] = -EBADF;
         b->id = strdup(id);
         b->runtime_dir = path_join(m->paths.boxes_dir, id);
         if (!b->id || !b->runtime_dir) {
@@ -156,10 +158,24 @@ static void box_unwatch(Box *b) {
         b->sync_fd = -EBADF;
 }
 
+void box_close_stdio(Box *b) {
+        for (int i = 0; i < 3; i++)
+                if (b->stdio_fds[i] >= 0) {
+                        close(b->stdio_fds[i]);
+                        b->stdio_fds[i] = -EBADF;
+                }
+}
+
 Box *box_free(Box *b) {
         if (!b)
                 return NULL;
         box_unwatch(b);
+        box_close_stdio(b);
+        if (b->run_call) {
+                (void) sd_bus_reply_method_errorf(b->run_call, BOXD_ERROR_FAILED, "boxd is shutting down.");
+                sd_bus_message_unref(b->run_call);
+        }
+        sd_event_source_disable_unref(b->forget_source);
         while (b->pending) {
                 PendingCall *p = b->pending;
                 b->pending = p->next;
@@ -169,6 +185,9 @@ Box *box_free(Box *b) {
         unit_free(b->unit);
         unit_free(b->pending_unit);
         free(b->status_text);
+        free(b->failed_message);
+        strv_free(b->mount_settings);
+        strv_free(b->layer_digests);
         free(b->id);
         free(b->cgroup_path);
         free(b->runtime_dir);
@@ -250,7 +269,7 @@ static int read_start_time(pid_t pid, uint64_t *ret) {
 }
 
 int box_save_state(Box *b) {
-        _cleanup_free_ char *path = NULL, *data = NULL;
+        _cleanup_free_ char *path = NULL, *data = NULL, *layers = NULL;
         int r;
         if (b->state == BOX_INACTIVE && !b->pid) {
                 /* nothing to remember: an inactive box has no state file */
@@ -263,10 +282,11 @@ int box_save_state(Box *b) {
         if (r < 0)
                 return r;
         path = path_join(b->runtime_dir, "state");
-        data = strprintf("STATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
+        layers = strv_join(b->layer_digests, " ");
+        data = strprintf("LAYERS=%s\nSTATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
                          "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%s\nFAILED_ERRNO=%d\n"
                          "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\n",
-                         box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
+                         strempty(layers), box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
                          b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start, b->config_hash);
         if (!path || !data)
@@ -307,7 +327,10 @@ static void box_reply_pending(Box *b, int kind, const char *error_name, const ch
 
 static void box_fail_pending_start(Box *b) {
         char msg[512];
-        if (b->failed_step == STEP_START_PRE)
+        if (b->failed_message && b->failed_step != STEP_NONE)
+                snprintf(msg, sizeof msg, "%s failed at step %s: %s", b->id, spawn_step_to_string(b->failed_step),
+                         b->failed_message);
+        else if (b->failed_step == STEP_START_PRE)
                 snprintf(msg, sizeof msg, "%s failed at step START_PRE: an ExecStartPre= command exited with status %d",
                          b->id, b->failed_errno);
         else if (b->result == BOX_FAILURE_RESOURCES || (b->failed_step != STEP_NONE && b->failed_errno))
@@ -464,8 +487,13 @@ static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (k == (ssize_t) sizeof msg) {
                 b->failed_step = msg.step > 0 && msg.step < _STEP_MAX ? (SpawnStep) msg.step : STEP_EXEC;
                 b->failed_errno = msg.error;
+                if (b->failed_step == STEP_MOUNTS && msg.detail >= 0 &&
+                    (size_t) msg.detail < strv_length(b->mount_settings)) {
+                        free(b->failed_message);
+                        b->failed_message = strprintf("%s: %s", b->mount_settings[msg.detail], strerror(msg.error));
+                }
                 log_error("Failed at step %s spawning %s: %s", spawn_step_to_string(b->failed_step), b->id,
-                          strerror(msg.error));
+                          b->failed_message ?: strerror(msg.error));
                 return 0; /* the exit of PID 1 follows and finishes the job */
         }
         /* EOF: the payload's execve() succeeded */
@@ -578,6 +606,7 @@ int box_start(Box *b) {
         b->result = BOX_SUCCESS;
         b->failed_step = STEP_NONE;
         b->failed_errno = 0;
+        b->failed_message = mfree_str(b->failed_message);
         b->exit_code = 0;
         b->exit_status = 0;
         b->stop_requested = false;
@@ -749,6 +778,12 @@ int box_recover(Box *b) {
         b->enabled_at_start = v && *v == '1';
         v = state_field(data, "CONFIG_HASH");
         b->config_hash = v ? strtoull(v, NULL, 16) : 0;
+        v = state_field(data, "LAYERS");
+        if (v) {
+                _cleanup_free_ char *line = strndup(v, strcspn(v, "\n"));
+                strv_free(b->layer_digests);
+                b->layer_digests = line ? strv_split(line, " ") : NULL;
+        }
         v = state_field(data, "STATE");
 
         if (pid > 0 && read_start_time(pid, &st) >= 0 && st == start && v &&

@@ -56,6 +56,7 @@ typedef enum SpawnStep {
         STEP_EXEC,          /* the payload's execve */
         STEP_START_PRE,     /* an ExecStartPre= command failed (errno field: its exit status) */
         STEP_JOIN_NAMESPACE, /* [Namespaces] …=box:OTHER */
+        STEP_MOUNTS,        /* [Rootfs] Bind=, BindReadOnly=, TemporaryFileSystem=, Volume= */
         _STEP_MAX,
 } SpawnStep;
 
@@ -82,6 +83,9 @@ struct Box {
         BoxResult result;
         SpawnStep failed_step;
         int failed_errno;
+        char *failed_message;       /* what failed, when more can be said than step and errno */
+        char **mount_settings;      /* the settings behind the box's mounts, in mount order */
+        char **layer_digests;       /* the resolved Layers= stack it runs on, bottom → top */
         bool stop_requested;
 
         pid_t pid;                  /* PID 1 of the box (box-init) seen from the host */
@@ -114,10 +118,18 @@ struct Box {
         size_t exec_stop_next;      /* index of the next ExecStop= command while stopping */
         bool in_transaction;
         Unit *pending_unit;         /* configuration loaded by daemon-reload, used at the next start */
+
+        /* transient boxes (boxctl run) */
+        bool transient;
+        bool remove_when_done;      /* forget it (unit, log, state) once it ended */
+        int stdio_fds[3];           /* the caller's streams for the next spawn, or -1 */
+        sd_bus_message *run_call;   /* RunBox call answered when it ends */
+        sd_event_source *forget_source;
 };
 
 int box_new(Manager *m, const char *id, Box **ret);
 Box *box_free(Box *b);
+void box_close_stdio(Box *b); /* the caller's streams of a transient box, once handed to it */
 
 /* Replaces the unit (daemon-reload of an inactive box, or first load). */
 void box_set_unit(Box *b, Unit *u);

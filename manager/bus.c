@@ -15,6 +15,7 @@
 #include "box.h"
 #include "boxd-api.h"
 #include "bus.h"
+#include "bus-internal.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-value.h"
@@ -64,20 +65,20 @@ static bool sender_may_read(sd_bus_message *msg, Manager *m) {
         return sender_uid(msg, m) == 0; /* the system bus policy admits group boxd already */
 }
 
-static int check_read(sd_bus_message *msg, Manager *m, sd_bus_error *error) {
+int check_read(sd_bus_message *msg, Manager *m, sd_bus_error *error) {
         if (!sender_may_read(msg, m))
                 return sd_bus_error_set(error, BOXD_ERROR_ACCESS_DENIED,
                                         "Only root and members of the group boxd may query boxd.");
         return 0;
 }
 
-static int check_root(sd_bus_message *msg, Manager *m, sd_bus_error *error) {
+int check_root(sd_bus_message *msg, Manager *m, sd_bus_error *error) {
         if (sender_uid(msg, m) != 0)
                 return sd_bus_error_set(error, BOXD_ERROR_ACCESS_DENIED, "Only root may change boxes.");
         return 0;
 }
 
-static int get_box_or_error(Manager *m, const char *name, Box **ret, sd_bus_error *error) {
+int get_box_or_error(Manager *m, const char *name, Box **ret, sd_bus_error *error) {
         int r = manager_get_box(m, name, ret);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, BOXD_ERROR_NO_SUCH_BOX, "Unit %s not found.", name);
@@ -88,7 +89,7 @@ static int get_box_or_error(Manager *m, const char *name, Box **ret, sd_bus_erro
         return 0;
 }
 
-static int refuse_unloaded(Box *b, sd_bus_error *error) {
+int refuse_unloaded(Box *b, sd_bus_error *error) {
         if (!b->unit)
                 return sd_bus_error_setf(error, BOXD_ERROR_NO_SUCH_BOX, "Unit %s not found.", b->id);
         if (b->unit->load_state == UNIT_MASKED)
@@ -425,6 +426,25 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("s", code, "i", status), method_exec, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("b", dry_run), SD_BUS_RESULT("a(ss)", plan), method_apply,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ImportLayer", SD_BUS_ARGS("h", fd, "s", source, "s", name), SD_BUS_RESULT("as", digests),
+                                method_import_layer, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListLayers", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssttssasas)", layers), method_list_layers,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ResolveLayers", SD_BUS_ARGS("as", refs), SD_BUS_RESULT("as", digests, "as", dirs),
+                                method_resolve_layers, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveLayer", SD_BUS_ARGS("s", ref, "b", force), SD_BUS_NO_RESULT, method_remove_layer,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GCLayers", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", removed), method_gc_layers,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CommitBox", SD_BUS_ARGS("s", name, "s", layer_name), SD_BUS_RESULT("as", stack),
+                                method_commit_box, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CleanBox", SD_BUS_ARGS("s", name), SD_BUS_RESULT("b", removed), method_clean_box,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RunBox",
+                                SD_BUS_ARGS("s", name, "as", layers, "as", argv, "a(ss)", properties, "h", stdin_fd,
+                                            "h", stdout_fd, "h", stderr_fd, "b", remove),
+                                SD_BUS_RESULT("s", code, "i", status, "s", message, "s", failed_step, "i", failed_errno),
+                                method_run_box, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("BoxChanged", SD_BUS_ARGS("s", name, "s", active_state, "s", sub_state, "s", result), 0),
         SD_BUS_VTABLE_END,
 };
@@ -545,6 +565,10 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "i", (int32_t) b->failed_errno);
         if (streq(property, "Layers"))
                 return sd_bus_message_append_strv(reply, c ? c->rootfs.layers : NULL);
+        if (streq(property, "LayerDigests"))
+                return sd_bus_message_append_strv(reply, box_is_active(b) ? b->layer_digests : NULL);
+        if (streq(property, "FailedMessage"))
+                return sd_bus_message_append(reply, "s", strempty(b->failed_message));
         if (streq(property, "RootDirectory"))
                 return sd_bus_message_append(reply, "s", c ? strempty(c->rootfs.directory) : "");
         if (streq(property, "Addresses"))
@@ -573,6 +597,7 @@ static const sd_bus_vtable box_vtable[] = {
         P("MemoryCurrent", "t"), P("MemoryPeak", "t"), P("CPUUsageNSec", "t"), P("TasksCurrent", "t"),
         P("TasksMax", "t"), P("MemoryMax", "t"), P("OOMKills", "t"), P("ControlGroup", "s"), P("FragmentPath", "s"),
         P("DropInPaths", "as"), P("NRestarts", "u"), P("FailedStep", "s"), P("FailedErrno", "i"), P("Layers", "as"),
+        P("LayerDigests", "as"), P("FailedMessage", "s"),
         P("RootDirectory", "s"), P("Addresses", "as"), P("NeedDaemonReload", "b"), P("LoadError", "s"), P("StatusText", "s"),
         SD_BUS_VTABLE_END,
 };

@@ -16,6 +16,8 @@
 #include "fs-util.h"
 #include "log.h"
 #include "macro.h"
+#include "bus-internal.h"
+#include "layers.h"
 #include "manager.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -113,6 +115,9 @@ int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) 
                 r = mkdir_p(m->paths.state_dir, 0700);
         if (r < 0)
                 return log_error_errno(r, "Cannot create boxd's directories under '%s': %m", m->paths.prefix);
+        r = manager_layers_open(m);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -125,6 +130,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         bus_done(m);
+        manager_layers_done(m);
         while (hashmap_iterate(m->boxes, &i, &k, &v))
                 box_free(v);
         hashmap_free(m->boxes);
@@ -405,6 +411,7 @@ int manager_start_transaction(Manager *m, Box *b, char **ret_error) {
 
 void manager_box_changed(Manager *m, Box *b) {
         bus_emit_box_changed(m, b);
+        bus_run_box_done(m, b);
         if (b->state != BOX_STARTING)
                 dispatch_queue(m);
         if (!b->queued && b->state != BOX_STARTING)

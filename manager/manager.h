@@ -12,6 +12,8 @@
 
 typedef struct Box Box;
 typedef struct BusConnection BusConnection;
+typedef struct LayerStore LayerStore;
+typedef struct LayerJob LayerJob;
 
 typedef struct Manager {
         sd_event *event;
@@ -20,6 +22,8 @@ typedef struct Manager {
         CgroupDriver *cgroup;
         char *cgroup_instance;    /* single path component of our cgroup subtree */
         int box_init_fd;          /* sealed memfd holding the box-init binary */
+        LayerStore *layers;       /* PREFIX/var/lib/boxd/layers, held (locked) while boxd runs */
+        LayerJob *layer_job;      /* the running import/commit worker, if any */
         Hashmap *boxes;           /* id -> Box */
         int listen_fd;
         sd_event_source *listen_source;

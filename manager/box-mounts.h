@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The root filesystem of a box and what is mounted on it: the overlay of its layers (any number
+ * up to the kernel's 500, through the new mount API's "lowerdir+") and the [Rootfs] Bind=,
+ * BindReadOnly=, TemporaryFileSystem= and Volume= mounts. The parent prepares a flat list (paths
+ * split and checked, volume directories created); the box's first process executes it inside
+ * its own mount namespace, resolving every target inside the root without following symlinks
+ * out of it (openat2 RESOLVE_IN_ROOT). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "unit-config.h"
+
+/* overlayfs refuses more lower layers than this (OVL_MAX_STACK) */
+#define BOX_MAX_LAYERS 500
+
+typedef enum BoxMountKind {
+        BOX_MOUNT_BIND,
+        BOX_MOUNT_TMPFS,
+} BoxMountKind;
+
+typedef struct BoxMount {
+        BoxMountKind kind;
+        char *source;        /* bind: host path */
+        char *target;        /* absolute path inside the box */
+        char *fs_options;    /* tmpfs: "key=value,…" passed to the filesystem (mount flags taken out) */
+        uint64_t attrs;      /* MOUNT_ATTR_* */
+        bool recursive;      /* bind: rbind */
+        bool source_is_dir;  /* bind: create a directory (else a file) as mount point */
+        char *setting;       /* "[Rootfs] Bind=/src:/dst", for messages */
+} BoxMount;
+
+typedef struct BoxMountList {
+        BoxMount *items;
+        size_t n;
+} BoxMountList;
+
+void box_mount_list_done(BoxMountList *l);
+
+/* Parent: the mounts of c, ordered so that a mount never hides a later one's parent. Volume
+ * directories are created under volumes_dir. A missing bind source is an error (naming the
+ * setting, in *ret_error) unless written "-SRC". */
+int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList *ret, char **ret_error);
+
+/* Child: mounts the overlay of lowers (bottom → top) at root: with upper/work when upper is set,
+ * read-only otherwise (one read-only layer is a read-only bind mount). -errno. */
+int box_mount_rootfs(const char *root, char *const *lowers, const char *upper, const char *work);
+/* Child: performs every mount of l below root; on failure *ret_failed is the index at fault. */
+int box_mounts_apply(const char *root, const BoxMountList *l, size_t *ret_failed);
