@@ -291,6 +291,7 @@ int verb_layer(int argc, char *argv[]) {
                         printf("boxctl layer import PATH [--name NAME]\n"
                                "boxctl layer list\n"
                                "boxctl layer inspect REF…\n"
+                               "boxctl layer tag NAME REF…\n"
                                "boxctl layer rm [--force] REF…\n"
                                "boxctl layer gc\n\n"
                                "Manage boxd's layer store. import takes a directory, a tar (plain, gzip, xz,\n"
@@ -298,7 +299,8 @@ int verb_layer(int argc, char *argv[]) {
                                "(docker save) and prints the digests of its layers bottom → top; --name makes\n"
                                "NAME point at that stack. REF is NAME, NAME@sha256:HEX or sha256:HEX. rm of a\n"
                                "name removes the name; rm of a digest removes the layer (--force: even if a\n"
-                               "name points at it; never while a running box uses it). gc removes every layer\n"
+                               "name points at it; never while a running box uses it). tag points NAME at the\n"
+                               "stacks of the REFs, bottom → top. gc removes every layer\n"
                                "that no name, no unit's Layers= and no running box references.\n");
                         return EXIT_OK;
                 case 'n':
@@ -320,6 +322,9 @@ int verb_layer(int argc, char *argv[]) {
         } else if (streq(sub, "list") || streq(sub, "gc")) {
                 if (optind != argc)
                         return usage_error("layer %s takes no arguments.", sub);
+        } else if (streq(sub, "tag")) {
+                if (argc - optind < 2)
+                        return usage_error("layer tag needs a name and at least one reference.");
         } else if (streq(sub, "inspect") || streq(sub, "rm")) {
                 if (optind >= argc)
                         return usage_error("layer %s needs at least one reference.", sub);
@@ -344,6 +349,21 @@ int verb_layer(int argc, char *argv[]) {
                 }
                 if (!arg_quiet)
                         printf("Removed %" PRIu32 " unreferenced layer%s.\n", removed, removed == 1 ? "" : "s");
+                return EXIT_OK;
+        }
+        if (streq(sub, "tag")) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                r = bus_new_manager_call(bus, "TagLayers", &m);
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", argv[optind]);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(m, argv + optind + 1);
+                if (r >= 0)
+                        r = sd_bus_call(bus, m, 0, &error, NULL);
+                if (r < 0) {
+                        fprintf(stderr, "boxctl: Failed to tag %s: %s\n", argv[optind], bus_error_message(&error, r));
+                        return EXIT_FAIL;
+                }
                 return EXIT_OK;
         }
         /* rm */

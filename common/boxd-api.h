@@ -25,6 +25,7 @@
  *   ListLayers()                         -> a(ssttssasas) digest, path, size, created, source,
  *        media_type, names, boxes running on it
  *   ResolveLayers(as refs)               -> (as digests, as dirs)  Layers= references, bottom → top
+ *   TagLayers(s name, as refs)           -> ()   name := the stacks of refs, bottom → top
  *   RemoveLayer(s ref, b force)          -> ()   a name (the name goes) or a digest (the layer goes;
  *        never one a running box uses; a named one only with force)
  *   GCLayers()                           -> u    removes layers no name, unit or running box uses

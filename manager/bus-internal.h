@@ -17,6 +17,7 @@ int refuse_unloaded(Box *b, sd_bus_error *error);
 int method_import_layer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_list_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_resolve_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+int method_tag_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_remove_layer(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_gc_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 int method_commit_box(sd_bus_message *msg, void *userdata, sd_bus_error *error);

@@ -164,6 +164,30 @@ int method_resolve_layers(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+int method_tag_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **refs = NULL, **dirs = NULL, **digests = NULL;
+        const char *name;
+        int r = check_root(msg, m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &refs);
+        if (r < 0)
+                return r;
+        if (!layer_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "'%s' is not a layer name.", name);
+        if (strv_length(refs) == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "A name needs at least one layer.");
+        r = layer_store_resolve(m->layers, refs, &dirs, &digests);
+        if (r >= 0)
+                r = layer_store_set_name(m->layers, name, digests);
+        if (r < 0)
+                return store_error(m, r, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 int method_remove_layer(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         char digest[LAYER_DIGEST_MAX];

@@ -432,6 +432,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ResolveLayers", SD_BUS_ARGS("as", refs), SD_BUS_RESULT("as", digests, "as", dirs),
                                 method_resolve_layers, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TagLayers", SD_BUS_ARGS("s", name, "as", refs), SD_BUS_NO_RESULT, method_tag_layers,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveLayer", SD_BUS_ARGS("s", ref, "b", force), SD_BUS_NO_RESULT, method_remove_layer,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GCLayers", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", removed), method_gc_layers,
