@@ -40,10 +40,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-say "a root filesystem from busybox-static"
-ROOTFS=$P/var/lib/boxd/rootfs/busybox
-bash tools/make-rootfs.sh "$ROOTFS"
-echo "$ROOTFS: $(ls "$ROOTFS/bin" | wc -l) commands"
+say "a site layer to stack on the embedded busybox layer"
+mkdir -p "$T/site/var/www"
+echo "<h1>hello from a layer stack</h1>" > "$T/site/var/www/index.html"
+find "$T/site" -type f
 
 U=$P/etc/boxd/units
 mkdir -p "$U"
@@ -68,7 +68,7 @@ Slice=demo.slice
 MemoryMax=16M
 
 [Rootfs]
-Directory=$ROOTFS
+Layers=busybox
 
 [Install]
 WantedBy=default.target
@@ -78,8 +78,8 @@ cat > "$U/demo-web.box" <<UNIT
 Description=A static web server in its own network namespace
 
 [Box]
-ExecStartPre=/bin/sh -c 'echo "<h1>hello from %N</h1>" > /run/index.html'
-ExecStart=/bin/httpd -f -v -p 80 -h /run
+ExecStartPre=/bin/sh -c 'echo "%N started at \$(date +%%T)" > /run/started'
+ExecStart=/bin/httpd -f -v -p 80 -h /var/www
 User=root
 
 [Cgroup]
@@ -88,7 +88,7 @@ MemoryMax=32M
 TasksMax=20
 
 [Rootfs]
-Directory=$ROOTFS
+Layers=busybox site
 ReadOnly=yes
 
 [Install]
@@ -105,7 +105,7 @@ ExecStart=/bin/sh -c 'find /bin -type f | xargs sha256sum | head -3; echo "done 
 User=user
 
 [Rootfs]
-Directory=$ROOTFS
+Layers=busybox
 UNIT
 $BOXCTL --prefix="$P" verify
 
@@ -117,6 +117,16 @@ for _ in $(seq 1 100); do
         [ -S "$P/run/boxd/private" ] && break
         sleep 0.05
 done
+
+say "boxctl layer import $T/site --name site; boxctl layer list"
+$BOXCTL --prefix="$P" layer import "$T/site" --name site
+$BOXCTL --prefix="$P" layer list
+
+say "boxctl run --rm busybox -- sh -c '...; exit 3' (a throw-away box, attached)"
+set +e
+$BOXCTL --prefix="$P" run --rm busybox -- /bin/sh -c 'echo "in a transient box: $(hostname), $(ls /bin | wc -l) commands"; exit 3'
+echo "exit status: $?"
+set -e
 
 say "boxctl enable demo-clock demo-web, then a fresh boxd starts them at boot"
 $BOXCTL --prefix="$P" enable demo-clock demo-web
