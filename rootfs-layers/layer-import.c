@@ -491,8 +491,8 @@ static int commit_layer(LayerStore *s, int work_fd, const char *work, const char
         return 0;
 }
 
-static int import_stream(LayerStore *s, int fd, const char *what, const char *source, const char *media_type_override,
-                         const LayerImportOptions *opts, char **ret_digest) {
+int layer_import_stream(LayerStore *s, int fd, const char *what, const char *source, const char *media_type_override,
+                        const char *expected_hex, const LayerImportOptions *opts, char **ret_digest) {
         _cleanup_free_ char *tmpl = NULL, *digest = NULL;
         _cleanup_close_ int work_fd = -EBADF;
         Import im = {
@@ -587,6 +587,12 @@ static int import_stream(LayerStore *s, int fd, const char *what, const char *so
         if (r < 0)
                 goto fail;
         sha256_final_hex(&im.hash, hex);
+        if (expected_hex && !streq(hex, expected_hex)) {
+                r = layer_store_fail(s, -EBADMSG,
+                                     "Refusing to import %s: its uncompressed tar stream has digest sha256:%s, not the "
+                                     "expected diff_id sha256:%s", what, hex, expected_hex);
+                goto fail;
+        }
 
         r = commit_layer(s, work_fd, work, hex, im.bytes, source, media_type);
         if (r < 0) {
@@ -618,7 +624,8 @@ fail:
 
 int layer_store_import_tar_fd(LayerStore *s, int fd, const LayerImportOptions *opts, char **ret_digest) {
         layer_store_clear_error(s);
-        return import_stream(s, fd, "archive", opts && opts->source ? opts->source : "fd", NULL, opts, ret_digest);
+        return layer_import_stream(s, fd, "archive", opts && opts->source ? opts->source : "fd", NULL, NULL, opts,
+                                   ret_digest);
 }
 
 int layer_store_import_tar(LayerStore *s, const char *path, const LayerImportOptions *opts, char **ret_digest) {
@@ -628,7 +635,7 @@ int layer_store_import_tar(LayerStore *s, const char *path, const LayerImportOpt
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return layer_store_fail(s, -errno, "Failed to open %s", path);
-        return import_stream(s, fd, path, opts && opts->source ? opts->source : path, NULL, opts, ret_digest);
+        return layer_import_stream(s, fd, path, opts && opts->source ? opts->source : path, NULL, NULL, opts, ret_digest);
 }
 
 /* ---- directory → deterministic tar ---- */
@@ -832,6 +839,6 @@ finish:
                 return r;
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return layer_store_fail(s, -errno, "Failed to rewind the serialized %s", path);
-        return import_stream(s, fd, path, opts && opts->source ? opts->source : path, OCI_MEDIA_TYPE_TAR, opts,
-                             ret_digest);
+        return layer_import_stream(s, fd, path, opts && opts->source ? opts->source : path, OCI_MEDIA_TYPE_TAR, NULL,
+                                   opts, ret_digest);
 }
