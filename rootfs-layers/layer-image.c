@@ -706,10 +706,11 @@ static int import_docker(Image *im) {
 
 /* ---- the outer archive ---- */
 
-static struct archive *outer_reader(int fd) {
+/* -ENOMEM, or -EBADMSG if fd does not start like a tar archive in a supported compression. */
+static int outer_reader(int fd, struct archive **ret) {
         struct archive *a = archive_read_new();
         if (!a)
-                return NULL;
+                return -ENOMEM;
         /* built-in decompressors only, as for layers */
         (void) archive_read_support_filter_gzip(a);
         (void) archive_read_support_filter_xz(a);
@@ -719,9 +720,10 @@ static struct archive *outer_reader(int fd) {
         (void) archive_read_support_format_tar(a);
         if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
                 archive_read_free(a);
-                return NULL;
+                return -EBADMSG;
         }
-        return a;
+        *ret = a;
+        return 0;
 }
 
 /* The first path component of an archive entry, without leading "./". */
@@ -741,10 +743,13 @@ static int probe_archive(int fd, uint64_t max_entries, ImageKind *ret) {
         struct archive_entry *e;
         bool layout = false, manifest = false;
         uint64_t entries = 0;
+        int r;
 
-        a = outer_reader(fd);
-        if (!a)
-                return -ENOMEM;
+        r = outer_reader(fd, &a);
+        if (r == -EBADMSG) /* not a tar: the layer import says so */
+                return lseek(fd, 0, SEEK_SET) < 0 ? -errno : 0;
+        if (r < 0)
+                return r;
         while (archive_read_next_header(a, &e) == ARCHIVE_OK && ++entries <= max_entries) {
                 const char *p = archive_entry_pathname(e);
                 if (!p)
@@ -788,9 +793,9 @@ static int extract_outer(Image *im, int fd) {
         if (im->dir_fd < 0)
                 return layer_store_fail(im->store, -errno, "Failed to open %s", tmpl);
 
-        a = outer_reader(fd);
-        if (!a)
-                return log_oom();
+        r = outer_reader(fd, &a);
+        if (r < 0)
+                return r == -ENOMEM ? log_oom() : image_fail(im, r, "not a tar archive any more");
         for (;;) {
                 _cleanup_strv_free_ char **comps = NULL;
                 _cleanup_close_ int dfd = -EBADF, ffd = -EBADF;
@@ -963,7 +968,7 @@ int layer_store_import_image(LayerStore *s, const char *path, const LayerImportO
                 im.kind = IMAGE_OCI;
                 im.dir_fd = TAKE_FD(fd);
         } else {
-                ImageKind kind;
+                ImageKind kind = IMAGE_OCI;
                 if (!S_ISREG(st.st_mode))
                         return single_layer(s, fd, path, false, opts, ret_digests);
                 r = probe_archive(fd, opts && opts->max_entries ? opts->max_entries : LAYER_IMPORT_MAX_ENTRIES_DEFAULT,
