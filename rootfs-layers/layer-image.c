@@ -83,6 +83,11 @@ static void json_object_putp(json_object **o) {
 }
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
+static void close_many(int *fds, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                closep(&fds[i]);
+}
+
 static bool hex_is_valid(const char *s) {
         return s && strlen(s) == 64 && in_charset(s, "0123456789abcdef");
 }
@@ -497,13 +502,30 @@ static int check_diff_ids(Image *im, json_object *config, const char *where, siz
 static int import_layer(Image *im, int fd, const char *what, const char *media_type, const char *diff_id) {
         const char *hex = startswith(diff_id, LAYER_DIGEST_PREFIX);
         _cleanup_free_ char *digest = NULL, *w = NULL;
+        _cleanup_free_ int *lower = NULL;
         bool existed = layer_store_has_blob(im->store, hex);
+        size_t n_lower;
         int r;
 
         w = strprintf("%s %s: %s", image_kind_table[im->kind], im->path, what);
         if (!w)
                 return log_oom();
-        r = layer_import_stream(im->store, fd, w, im->source, media_type, hex, &im->opts, &digest);
+        /* the layers below, top first, for the attributes of directories this one only implies */
+        n_lower = strv_length(im->digests);
+        lower = calloc(MAX(n_lower, (size_t) 1), sizeof(int));
+        if (!lower)
+                return log_oom();
+        for (size_t i = 0; i < n_lower; i++) {
+                lower[i] = openat(im->store->blobs_fd, im->digests[n_lower - 1 - i] + STRLEN(LAYER_DIGEST_PREFIX),
+                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (lower[i] < 0) {
+                        r = layer_store_fail(im->store, -errno, "Failed to open layer %s", im->digests[n_lower - 1 - i]);
+                        close_many(lower, i);
+                        return r;
+                }
+        }
+        r = layer_import_stream(im->store, fd, w, im->source, media_type, hex, lower, n_lower, &im->opts, &digest);
+        close_many(lower, n_lower);
         if (r < 0)
                 return r;
         if (!existed && strv_extend(&im->created, digest) < 0)
@@ -931,8 +953,8 @@ static int single_layer(LayerStore *s, int fd, const char *path, bool dir, const
         if (dir)
                 r = layer_store_import_directory(s, path, opts, &digest);
         else
-                r = layer_import_stream(s, fd, path, opts && opts->source ? opts->source : path, NULL, NULL, opts,
-                                        &digest);
+                r = layer_import_stream(s, fd, path, opts && opts->source ? opts->source : path, NULL, NULL, NULL, 0,
+                                        opts, &digest);
         if (r < 0)
                 return r;
         if (ret_digests) {
