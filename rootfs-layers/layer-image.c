@@ -469,12 +469,12 @@ static int oci_find_manifest(Image *im, json_object **ret_manifest, char **ret_h
                         *ret_manifest = TAKE_PTR(next);
                         return 0;
                 }
-                json_object_put(index);
-                index = TAKE_PTR(next);
                 free(where);
-                where = strprintf("image index sha256:%s", d.hex);
+                where = strprintf("image index sha256:%s", d.hex); /* before d.hex goes with index */
                 if (!where)
                         return log_oom();
+                json_object_put(index);
+                index = TAKE_PTR(next);
         }
 }
 
