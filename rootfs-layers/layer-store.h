@@ -112,10 +112,13 @@ int layer_store_import_directory(LayerStore *s, const char *path, const LayerImp
  * config's rootfs.diff_ids lists for it. Layer media types: application/vnd.oci.image.layer.v1.tar
  * (+gzip, +zstd) and application/vnd.docker.image.rootfs.diff.tar.gzip; others (non-distributable,
  * foreign, …) are refused. Layers are imported like layer_store_import_tar() (same checks,
- * whiteouts); their metadata records the media type and source "oci:PATH", "oci-archive:PATH" or
- * "docker-archive:PATH" (or opts->source). If opts->name is set, names/NAME := the layers bottom →
- * top. ret_digests (may be NULL) gets them bottom → top. A refused import leaves nothing behind:
- * layers it added are removed again. */
+ * whiteouts), except that a directory a layer only implies ("a/b" without "a/") and the layer root
+ * take owner, mode and mtime from the nearest lower layer of the image that has them (otherwise the
+ * overlay would show them as new root-owned 0755 directories). Their metadata records the media type
+ * (the descriptor's; for docker-archive layers, named after the compression found) and the source
+ * "oci:PATH", "oci-archive:PATH" or "docker-archive:PATH" (or opts->source). If opts->name is set,
+ * names/NAME := the layers bottom → top, written last. ret_digests (may be NULL) gets them bottom →
+ * top. A refused import leaves nothing behind: layers it added are removed again. */
 int layer_store_import_image(LayerStore *s, const char *path, const LayerImportOptions *opts, char ***ret_digests);
 
 /* names/NAME := digests (bottom → top; every one must exist in the store). */
