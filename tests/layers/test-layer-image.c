@@ -88,7 +88,8 @@ static void add_entry(struct archive *a, const char *path, mode_t type, const vo
         archive_entry_set_pathname(e, path);
         archive_entry_set_mtime(e, 1700000000, 0);
         archive_entry_set_filetype(e, type ?: AE_IFREG);
-        archive_entry_set_perm(e, type == AE_IFDIR ? 0755 : 0644);
+        /* a directory's data, if any, is its mode in octal */
+        archive_entry_set_perm(e, type == AE_IFDIR ? (data ? (mode_t) strtoul(data, NULL, 8) : 0755) : 0644);
         if (type == AE_IFLNK)
                 archive_entry_set_symlink(e, data);
         if (!type || type == AE_IFREG)
@@ -152,15 +153,17 @@ static void make_layers(void) {
         static const Entry l1[] = {
                 { "etc/", AE_IFDIR, NULL },  { "etc/hostname", 0, "base\n" }, { "etc/gone", 0, "bye\n" },
                 { "opt/", AE_IFDIR, NULL },  { "opt/old/a", 0, "a\n" },       { "opt/keep", 0, "k\n" },
+                { "srv/", AE_IFDIR, "0710" },
         };
         static const Entry l2[] = {
                 { "etc/", AE_IFDIR, NULL }, { "etc/.wh.gone", 0, NULL }, { "etc/hostname", 0, "mid\n" },
-                { "usr/bin/tool", 0, "tool\n" },
+                { "usr/bin/tool", 0, "tool\n" }, { "srv/data", 0, "data\n" },
         };
         static const Entry l3[] = {
                 { "opt/", AE_IFDIR, NULL }, { "opt/.wh..wh..opq", 0, NULL }, { "opt/new", 0, "new\n" },
         };
-        static const Entry l2b[] = { { "etc/hostname", 0, "mid\n" }, { "usr/bin/tool", 0, "tool\n" } };
+        static const Entry l2b[] = { { "etc/hostname", 0, "mid\n" }, { "usr/bin/tool", 0, "tool\n" },
+                                     { "srv/data", 0, "data\n" } };
         static const Entry l3b[] = { { "opt/new", 0, "new\n" } };
 
         /* without root: the same layers but no whiteouts */
@@ -405,6 +408,10 @@ static void check_stack(LayerStore *s, const char *name, char **digests, const c
         is_str(h2, "mid\n", "%s: layer 2 content", what);
         is_str(t2, "tool\n", "%s: layer 2 content (implicit parents)", what);
         is_str(n3, "new\n", "%s: layer 3 content", what);
+        ok(stat(tmpf("%s/srv", dirs[1]), &st) == 0 && (st.st_mode & 07777) == 0710 && st.st_mtime == 1700000000,
+           "%s: a directory layer 2 only implies looks like the one in layer 1", what);
+        ok(stat(tmpf("%s/usr", dirs[1]), &st) == 0 && (st.st_mode & 07777) == 0755,
+           "%s: one no lower layer has is 0755", what);
         if (!root) {
                 tap_skip(tmpf("%s: deleted file is a whiteout", what), "needs root");
                 tap_skip(tmpf("%s: opaque directory", what), "needs root");
