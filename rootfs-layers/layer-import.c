@@ -57,6 +57,10 @@ typedef struct Import {
         bool root; /* running as root: ownership is restored */
         DirFixup *fixups;
         size_t n_fixups;
+        DirFixup *implicit; /* parents created for entries without an entry of their own */
+        size_t n_implicit;
+        const int *lower_fds; /* the layers below, top first (image imports), for implicit parents */
+        size_t n_lower;
         char buf[64 * 1024];
 } Import;
 
@@ -68,6 +72,9 @@ static void import_done(Import *im) {
         for (size_t i = 0; i < im->n_fixups; i++)
                 free(im->fixups[i].path);
         free(im->fixups);
+        for (size_t i = 0; i < im->n_implicit; i++)
+                free(im->implicit[i].path);
+        free(im->implicit);
         closep(&im->root_fd);
 }
 
@@ -133,8 +140,10 @@ static int path_split(Import *im, const char *entry, const char *p, char ***ret)
         return 0;
 }
 
+static int add_implicit_parent(Import *im, char *const *comps, size_t n);
+
 /* Opens the directory comps[0..n) below the root without following symlinks, creating missing ones
- * (mode 0755) if create. */
+ * (mode 0755, or as in the nearest lower layer, see add_implicit_parent()) if create. */
 static int walk(Import *im, const char *entry, char *const *comps, size_t n, bool create, int *ret) {
         _cleanup_close_ int fd = -EBADF;
 
@@ -146,6 +155,8 @@ static int walk(Import *im, const char *entry, char *const *comps, size_t n, boo
                 if (sub < 0 && errno == ENOENT && create) {
                         if (mkdirat(fd, comps[i], 0755) < 0)
                                 return entry_fail(im, -errno, entry, "cannot create parent directory");
+                        if (add_implicit_parent(im, comps, i + 1) < 0)
+                                return -ENOMEM;
                         sub = openat(fd, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 }
                 if (sub < 0) {
@@ -252,11 +263,58 @@ static int add_fixup(Import *im, char *const *comps, size_t n, struct archive_en
         return 0;
 }
 
+/* A directory that a layer of an image only implies (it has "a/b" but no "a/" entry) would, as an
+ * overlayfs layer, hide the owner, mode and time of the same directory in the layers below. So, as
+ * containerd does, it takes them from the nearest lower layer that has it (if any). */
+static int add_implicit_parent(Import *im, char *const *comps, size_t n) {
+        DirFixup *f;
+        struct stat st;
+        char *p;
+
+        for (size_t l = 0; l < im->n_lower; l++) {
+                _cleanup_close_ int fd = fcntl(im->lower_fds[l], F_DUPFD_CLOEXEC, 3);
+                bool found = fd >= 0;
+
+                for (size_t i = 0; found && i < n; i++) {
+                        int sub = openat(fd, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        closep(&fd);
+                        fd = sub;
+                        found = fd >= 0;
+                }
+                if (!found || fstat(fd, &st) < 0)
+                        continue;
+                p = strdup("");
+                if (!p)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++)
+                        if (!strextend(&p, i > 0 ? "/" : "", comps[i])) {
+                                free(p);
+                                return -ENOMEM;
+                        }
+                f = reallocarray(im->implicit, im->n_implicit + 1, sizeof *f);
+                if (!f) {
+                        free(p);
+                        return -ENOMEM;
+                }
+                im->implicit = f;
+                im->implicit[im->n_implicit++] = (DirFixup) {
+                        .path = p,
+                        .mode = st.st_mode & 07777,
+                        .uid = st.st_uid,
+                        .gid = st.st_gid,
+                        .mtime = st.st_mtim.tv_sec,
+                };
+                return 0;
+        }
+        return 0; /* not in a lower layer either: 0755, owned by root, as created */
+}
+
 /* Directory owner, mode and time are applied last (children first), so that a read-only directory
- * can still be filled and its mtime is not changed by its children. */
+ * can still be filled and its mtime is not changed by its children. Implicit parents first, so that
+ * a later entry of the directory itself wins. */
 static int apply_fixups(Import *im) {
-        for (size_t i = im->n_fixups; i > 0; i--) {
-                DirFixup *f = &im->fixups[i - 1];
+        for (size_t i = im->n_implicit + im->n_fixups; i > 0; i--) {
+                DirFixup *f = i > im->n_fixups ? &im->implicit[i - 1 - im->n_fixups] : &im->fixups[i - 1];
                 _cleanup_strv_free_ char **comps = NULL;
                 _cleanup_close_ int fd = -EBADF;
                 struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = f->mtime } };
@@ -491,8 +549,9 @@ static int commit_layer(LayerStore *s, int work_fd, const char *work, const char
         return 0;
 }
 
-static int import_stream(LayerStore *s, int fd, const char *what, const char *source, const char *media_type_override,
-                         const LayerImportOptions *opts, char **ret_digest) {
+int layer_import_stream(LayerStore *s, int fd, const char *what, const char *source, const char *media_type_override,
+                        const char *expected_hex, const int *lower_fds, size_t n_lower, const LayerImportOptions *opts,
+                        char **ret_digest) {
         _cleanup_free_ char *tmpl = NULL, *digest = NULL;
         _cleanup_close_ int work_fd = -EBADF;
         Import im = {
@@ -502,6 +561,8 @@ static int import_stream(LayerStore *s, int fd, const char *what, const char *so
                 .max_bytes = opts && opts->max_bytes ? opts->max_bytes : LAYER_IMPORT_MAX_BYTES_DEFAULT,
                 .max_entries = opts && opts->max_entries ? opts->max_entries : LAYER_IMPORT_MAX_ENTRIES_DEFAULT,
                 .root = geteuid() == 0,
+                .lower_fds = lower_fds,
+                .n_lower = n_lower,
         };
         struct archive_entry *e;
         const char *work, *media_type;
@@ -522,6 +583,12 @@ static int import_stream(LayerStore *s, int fd, const char *what, const char *so
         if (work_fd < 0 || mkdirat(work_fd, "layer", 0755) < 0 ||
             (im.root_fd = openat(work_fd, "layer", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
                 r = layer_store_fail(s, -errno, "Failed to set up %s", tmpl);
+                goto fail;
+        }
+
+        /* the layer root, unless the archive has a "./" entry, looks like the one below it */
+        if (add_implicit_parent(&im, NULL, 0) < 0) {
+                r = log_oom();
                 goto fail;
         }
 
@@ -587,6 +654,12 @@ static int import_stream(LayerStore *s, int fd, const char *what, const char *so
         if (r < 0)
                 goto fail;
         sha256_final_hex(&im.hash, hex);
+        if (expected_hex && !streq(hex, expected_hex)) {
+                r = layer_store_fail(s, -EBADMSG,
+                                     "Refusing to import %s: its uncompressed tar stream has digest sha256:%s, not the "
+                                     "expected diff_id sha256:%s", what, hex, expected_hex);
+                goto fail;
+        }
 
         r = commit_layer(s, work_fd, work, hex, im.bytes, source, media_type);
         if (r < 0) {
@@ -618,7 +691,8 @@ fail:
 
 int layer_store_import_tar_fd(LayerStore *s, int fd, const LayerImportOptions *opts, char **ret_digest) {
         layer_store_clear_error(s);
-        return import_stream(s, fd, "archive", opts && opts->source ? opts->source : "fd", NULL, opts, ret_digest);
+        return layer_import_stream(s, fd, "archive", opts && opts->source ? opts->source : "fd", NULL, NULL, NULL, 0,
+                                   opts, ret_digest);
 }
 
 int layer_store_import_tar(LayerStore *s, const char *path, const LayerImportOptions *opts, char **ret_digest) {
@@ -628,7 +702,8 @@ int layer_store_import_tar(LayerStore *s, const char *path, const LayerImportOpt
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return layer_store_fail(s, -errno, "Failed to open %s", path);
-        return import_stream(s, fd, path, opts && opts->source ? opts->source : path, NULL, opts, ret_digest);
+        return layer_import_stream(s, fd, path, opts && opts->source ? opts->source : path, NULL, NULL, NULL, 0, opts,
+                                   ret_digest);
 }
 
 /* ---- directory → deterministic tar ---- */
@@ -832,6 +907,6 @@ finish:
                 return r;
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return layer_store_fail(s, -errno, "Failed to rewind the serialized %s", path);
-        return import_stream(s, fd, path, opts && opts->source ? opts->source : path, OCI_MEDIA_TYPE_TAR, opts,
-                             ret_digest);
+        return layer_import_stream(s, fd, path, opts && opts->source ? opts->source : path, OCI_MEDIA_TYPE_TAR, NULL, NULL, 0,
+                                   opts, ret_digest);
 }

@@ -42,6 +42,8 @@ typedef struct LayerImportOptions {
         const char *source;  /* recorded in the metadata; default: the path imported */
         uint64_t max_bytes;  /* refuse archives whose uncompressed tar stream is larger */
         uint64_t max_entries; /* refuse archives with more entries */
+        const char *ref;     /* layer_store_import_image(): which image of a layout or archive holding
+                              * several (OCI: org.opencontainers.image.ref.name; docker: a RepoTags entry) */
 } LayerImportOptions;
 
 typedef struct LayerInfo {
@@ -90,6 +92,34 @@ int layer_store_import_tar_fd(LayerStore *s, int fd, const LayerImportOptions *o
  * like an imported tar. The same tree therefore gets the same digest as the tar it would export as. */
 int layer_store_import_directory(LayerStore *s, const char *path, const LayerImportOptions *opts,
                                  char **ret_digest);
+
+/* Imports an image, detecting what path is:
+ *   - a directory with an "oci-layout" file: an OCI image layout. index.json leads to one image
+ *     manifest (through nested image indexes if needed): the one whose
+ *     org.opencontainers.image.ref.name annotation is opts->ref if set, else the only one, else the
+ *     only linux/amd64 one. Its layers are imported bottom → top;
+ *   - any other directory: layer_store_import_directory(), one layer;
+ *   - a tar archive (any compression) with "oci-layout" at its top: an OCI layout in a tar
+ *     ("oci-archive");
+ *   - a tar archive with "manifest.json" (and no oci-layout) at its top: "docker save" output
+ *     ("docker-archive": manifest.json = [{Config, RepoTags, Layers: [paths]}]; opts->ref picks an
+ *     image by RepoTags entry if there are several);
+ *   - anything else: layer_store_import_tar(), one layer.
+ * Archives are extracted into tmp/ first (regular files and directories only: links, absolute
+ * paths and ".." are refused; the byte and entry limits apply). OCI blobs (manifests, configs,
+ * layers) are checked against their descriptor's sha256 and size before use; a docker-archive config
+ * named HEX.json against HEX. Every layer's uncompressed tar stream must have the diff_id that the
+ * config's rootfs.diff_ids lists for it. Layer media types: application/vnd.oci.image.layer.v1.tar
+ * (+gzip, +zstd) and application/vnd.docker.image.rootfs.diff.tar.gzip; others (non-distributable,
+ * foreign, …) are refused. Layers are imported like layer_store_import_tar() (same checks,
+ * whiteouts), except that a directory a layer only implies ("a/b" without "a/") and the layer root
+ * take owner, mode and mtime from the nearest lower layer of the image that has them (otherwise the
+ * overlay would show them as new root-owned 0755 directories). Their metadata records the media type
+ * (the descriptor's; for docker-archive layers, named after the compression found) and the source
+ * "oci:PATH", "oci-archive:PATH" or "docker-archive:PATH" (or opts->source). If opts->name is set,
+ * names/NAME := the layers bottom → top, written last. ret_digests (may be NULL) gets them bottom →
+ * top. A refused import leaves nothing behind: layers it added are removed again. */
+int layer_store_import_image(LayerStore *s, const char *path, const LayerImportOptions *opts, char ***ret_digests);
 
 /* names/NAME := digests (bottom → top; every one must exist in the store). */
 int layer_store_set_name(LayerStore *s, const char *name, char *const *digests);
