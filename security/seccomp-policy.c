@@ -794,13 +794,11 @@ static int policy_default(Policy *p, uint64_t capabilities, int error_number, ch
                 for (size_t k = 0; k < ELEMENTSOF(default_extra_denials); k++) {
                         int cap = default_extra_denials[k].capability;
                         if (rule->action == SCMP_ACT_ALLOW && streq(rule->name, default_extra_denials[k].name) &&
-                            (cap < 0 || !(capabilities & (UINT64_C(1) << cap))))
-                                rule->name = mfree_str(rule->name);
+                            (cap < 0 || !(capabilities & (UINT64_C(1) << cap)))) {
+                                rule->name = mfree_str(rule->name); /* falls to the default action */
+                                break;
+                        }
                 }
-                if (!rule->name)
-                        continue;
-                /* Docker's ERRNO rules (clone3 → ENOSYS) keep their errno; under
-                 * SystemCallErrorNumber=kill its EPERM-denials simply fall to the default. */
         }
         return 0;
 }
