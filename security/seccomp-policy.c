@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -69,6 +70,7 @@ typedef struct Rule {
 
 typedef struct Policy {
         uint32_t default_action;
+        bool deny_tiocsti;     /* ioctl(TIOCSTI) gets the default action (the default policy) */
         uint32_t arches[24];
         size_t n_arches;
         Rule *rules;
@@ -789,6 +791,7 @@ static int policy_default(Policy *p, uint64_t capabilities, int error_number, ch
         if (r < 0)
                 return r;
         p->default_action = action_for_error(error_number);
+        p->deny_tiocsti = true;
         for (size_t i = 0; i < p->n_rules; i++) {
                 Rule *rule = &p->rules[i];
                 for (size_t k = 0; k < ELEMENTSOF(default_extra_denials); k++) {
@@ -865,6 +868,34 @@ static size_t enosys_prologue(const Policy *p, struct sock_filter *out, size_t m
                         f->jt = off;  /* x32: straight to the original program */
                 else
                         f->jf = off;  /* known number: to the original program */
+        }
+        return n;
+}
+
+/* ioctl(fd, TIOCSTI, …) gets the default (denying) action: TIOCSTI pushes input into the terminal
+ * of whoever reads it next (CVE-2017-5226 class). The kernel truncates the command to 32 bits,
+ * so only the low word of the argument is compared: 0x100005412 is TIOCSTI too. Block per arch:
+ * LD arch; JEQ arch ?:end; LD nr; JEQ ioctl ?:end; LD args[1].lo; JEQ TIOCSTI ?:end; RET default. */
+static size_t tiocsti_prologue(const Policy *p, struct sock_filter *out, size_t max) {
+        size_t n = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const uint32_t arg1_low = offsetof(struct seccomp_data, args[1]);
+#else
+        const uint32_t arg1_low = offsetof(struct seccomp_data, args[1]) + 4;
+#endif
+        if (!p->deny_tiocsti)
+                return 0;
+        for (size_t i = 0; i < p->n_arches; i++) {
+                int nr = seccomp_syscall_resolve_name_arch(p->arches[i], "ioctl");
+                if (p->arches[i] == SCMP_ARCH_X32 || nr < 0 || n + 7 > max)
+                        continue;
+                out[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+                out[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, p->arches[i], 0, 5);
+                out[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+                out[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nr, 0, 3);
+                out[n++] = (struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg1_low);
+                out[n++] = (struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, 0, 1);
+                out[n++] = (struct sock_filter) BPF_STMT(BPF_RET | BPF_K, p->default_action);
         }
         return n;
 }
@@ -950,8 +981,11 @@ static int policy_compile(const Policy *p, SeccompProgram **ret, char **ret_erro
                 r = fail(ret_error, r, "exporting the seccomp program failed: %s", strerror(-r));
                 goto finish;
         }
-        if (action_denies(p->default_action))
-                n_prologue = enosys_prologue(p, prologue, ELEMENTSOF(prologue));
+        if (action_denies(p->default_action)) {
+                n_prologue = tiocsti_prologue(p, prologue, ELEMENTSOF(prologue));
+                /* last: its "to the original program" jumps go to the end of the prologue */
+                n_prologue += enosys_prologue(p, prologue + n_prologue, ELEMENTSOF(prologue) - n_prologue);
+        }
         if (n_bpf + n_prologue > BPF_MAXINSNS) {
                 r = fail(ret_error, -E2BIG, "the seccomp program has %zu instructions, more than the kernel's %d",
                          n_bpf + n_prologue, BPF_MAXINSNS);

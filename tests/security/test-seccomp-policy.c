@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -122,6 +123,21 @@ static int p_files(void) {
         close(fd);
         return unlink(path) < 0 ? errno : 0;
 }
+
+static int p_ioctl(unsigned long cmd) {
+        int fds[2], r, n = 0;
+        char c = 'x';
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return errno;
+        r = ioctl(fds[0], cmd, cmd == FIONREAD ? (void *) &n : (void *) &c);
+        r = r < 0 ? errno : 0;
+        close(fds[0]);
+        close(fds[1]);
+        return r;
+}
+static int p_tiocsti(void) { return p_ioctl(TIOCSTI); }
+static int p_tiocsti_high_bits(void) { return p_ioctl(0x100000000UL | TIOCSTI); }
+static int p_fionread(void) { return p_ioctl(FIONREAD); }
 
 #if defined(__x86_64__)
 static int p_x32_getpid(void) { return ERRNO_OF(syscall(0x40000000 | 39)); }
@@ -252,6 +268,11 @@ static void test_default(void) {
         EXPECT(p, p_personality_bsd, EPERM, l);
         EXPECT(p, p_socket_alg, EPERM, l);
         EXPECT(p, p_new_syscall, ENOSYS, l);
+        EXPECT(p, p_tiocsti, EPERM, l);
+        EXPECT(p, p_tiocsti_high_bits, EPERM, l);
+        EXPECT(p, p_fionread, 0, l);
+        EXPECT(NULL, p_tiocsti, ENOTTY, "no filter");
+        EXPECT(NULL, p_tiocsti_high_bits, ENOTTY, "no filter");
 #if defined(__x86_64__)
         if (x32_enabled)
                 EXPECT(p, p_x32_getpid, KILLED(SIGSYS), l);
@@ -286,6 +307,7 @@ static void test_default(void) {
         d.system_call_error_number = -1;
         p = compile_ok(&d, DEFAULT_CAPABILITIES, "default, kill");
         EXPECT(p, p_keyctl, KILLED(SIGSYS), "default, kill");
+        EXPECT(p, p_tiocsti, KILLED(SIGSYS), "default, kill");
         EXPECT(p, p_clone3, ENOSYS, "default, kill");
         EXPECT(p, p_getpid, 0, "default, kill");
         seccomp_program_free(p);
