@@ -1093,7 +1093,7 @@ size_t seccomp_program_size(const SeccompProgram *p) {
         return p ? p->fprog.len : 0;
 }
 
-int seccomp_program_is_allow_list(const SeccompProgram *p) {
+bool seccomp_program_is_allow_list(const SeccompProgram *p) {
         return p && p->allow_list;
 }
 

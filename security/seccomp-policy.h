@@ -37,7 +37,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(SeccompProgram *, seccomp_program_free);
 /* Number of BPF instructions (for tests and diagnostics). */
 size_t seccomp_program_size(const SeccompProgram *p);
 /* Whether the program's default action denies (an allow-list policy). */
-int seccomp_program_is_allow_list(const SeccompProgram *p);
+bool seccomp_program_is_allow_list(const SeccompProgram *p);
 
 /* Installs P on the calling thread (seccomp(SECCOMP_SET_MODE_FILTER), prctl() fallback). Async-
  * signal-safe: no allocation, no locks; meant for a forked child right before execve(). The
