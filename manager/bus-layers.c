@@ -44,27 +44,10 @@ typedef struct ImportArgs {
 static int import_job(Manager *m, void *userdata, char ***ret_lines, char **ret_error) {
         ImportArgs *a = userdata;
         LayerImportOptions opts = { .name = *a->name ? a->name : NULL, .source = a->source };
-        _cleanup_free_ char *digest = NULL;
-        char path[64];
-        struct stat st;
-        int r;
-
-        if (fstat(a->fd, &st) < 0)
-                return -errno;
-        snprintf(path, sizeof path, "/proc/self/fd/%d", a->fd);
-        if (S_ISDIR(st.st_mode)) {
-                r = layer_store_import_directory(m->layers, path, &opts, &digest);
-                if (r >= 0)
-                        r = strv_extend(ret_lines, digest);
-        } else if (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) {
-                /* one layer, read through the caller's own file description so that its offset is
-                 * the progress boxctl shows */
-                r = layer_store_import_tar_fd(m->layers, a->fd, &opts, &digest);
-                if (r >= 0)
-                        r = strv_extend(ret_lines, digest);
-        } else
-                return *ret_error = strprintf("%s is neither a directory nor an archive", a->source), -EINVAL;
-        if (r < 0 && !*ret_error)
+        /* a directory (a tree or an OCI layout), a layer tar, an oci-archive or a docker-archive,
+         * read through the caller's own file description: its offset is the progress boxctl shows */
+        int r = layer_store_import_image_fd(m->layers, a->fd, a->source, &opts, ret_lines);
+        if (r < 0)
                 *ret_error = strdup(layer_store_last_error(m->layers));
         return r;
 }
@@ -495,10 +478,46 @@ int method_run_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         return 1; /* answered when the box ends */
 }
 
+/* The answer to RunBox, taken from the box before it may be forgotten. */
+typedef struct RunResult {
+        const char *code;
+        int32_t status, failed_errno;
+        char message[512];
+        char step[32];
+} RunResult;
+
+static void run_result_get(const Box *b, RunResult *ret) {
+        bool failed_start = b->failed_step != STEP_NONE;
+        *ret = (RunResult) {
+                .code = b->exit_code == CLD_EXITED ? "exited" : b->exit_code == CLD_KILLED ? "killed"
+                                                       : b->exit_code == CLD_DUMPED ? "dumped" : "",
+                .status = b->exit_status,
+                .failed_errno = b->failed_errno,
+        };
+        if (failed_start) {
+                snprintf(ret->message, sizeof ret->message, "%s failed at step %s: %s", b->id,
+                         spawn_step_to_string(b->failed_step), b->failed_message ?: strerror(b->failed_errno));
+                snprintf(ret->step, sizeof ret->step, "%s", spawn_step_to_string(b->failed_step));
+        }
+}
+
+static void run_result_send(sd_bus_message *call, const RunResult *x) {
+        (void) sd_bus_reply_method_return(call, "sissi", x->code, x->status, x->message, x->step, x->failed_errno);
+}
+
 static int on_forget(sd_event_source *s, void *userdata) {
         Box *b = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        RunResult x;
         b->forget_source = sd_event_source_disable_unref(b->forget_source);
+        if (box_is_active(b) || b->state == BOX_AUTO_RESTART)
+                return 0; /* started again meanwhile */
+        /* forget first, answer then: when `boxctl run --rm` returns, nothing of the box is left */
+        run_result_get(b, &x);
+        call = TAKE_PTR(b->run_call);
         bus_run_box_forget(b->manager, b);
+        if (call)
+                run_result_send(call, &x);
         return 0;
 }
 
@@ -520,20 +539,16 @@ void bus_run_box_forget(Manager *m, Box *b) {
 }
 
 void bus_run_box_done(Manager *m, Box *b) {
-        bool failed_start = b->failed_step != STEP_NONE;
-        char message[512] = "";
         if (!b->run_call || (b->state != BOX_INACTIVE && b->state != BOX_FAILED))
                 return;
-        if (failed_start)
-                snprintf(message, sizeof message, "%s failed at step %s: %s", b->id, spawn_step_to_string(b->failed_step),
-                         b->failed_message ?: strerror(b->failed_errno));
-        (void) sd_bus_reply_method_return(b->run_call, "sissi",
-                                          b->exit_code == CLD_EXITED ? "exited" : b->exit_code == CLD_KILLED ? "killed"
-                                                                  : b->exit_code == CLD_DUMPED ? "dumped" : "",
-                                          (int32_t) b->exit_status, message,
-                                          failed_start ? spawn_step_to_string(b->failed_step) : "", (int32_t) b->failed_errno);
-        b->run_call = sd_bus_message_unref(b->run_call);
-        if (b->remove_when_done && !b->forget_source)
-                /* not from inside the state change that called us: the box is still in use there */
+        if (!b->remove_when_done) {
+                RunResult x;
+                run_result_get(b, &x);
+                run_result_send(b->run_call, &x);
+                b->run_call = sd_bus_message_unref(b->run_call);
+                return;
+        }
+        /* not from inside the state change that called us: the box is still in use there */
+        if (!b->forget_source)
                 (void) sd_event_add_defer(m->event, &b->forget_source, on_forget, b);
 }

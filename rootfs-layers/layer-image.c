@@ -965,8 +965,8 @@ static int single_layer(LayerStore *s, int fd, const char *path, bool dir, const
         return 0;
 }
 
-int layer_store_import_image(LayerStore *s, const char *path, const LayerImportOptions *opts, char ***ret_digests) {
-        _cleanup_close_ int fd = -EBADF;
+/* fd: the open image (not taken); path: its name in messages and the default source */
+static int import_image_fd(LayerStore *s, int fd, const char *path, const LayerImportOptions *opts, char ***ret_digests) {
         Image im = {
                 .store = s,
                 .path = path,
@@ -978,17 +978,23 @@ int layer_store_import_image(LayerStore *s, const char *path, const LayerImportO
         layer_store_clear_error(s);
         if (opts && opts->name && !layer_name_is_valid(opts->name))
                 return layer_store_fail(s, -EINVAL, "Invalid layer name '%s'", opts->name);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return layer_store_fail(s, -errno, "Failed to open %s", path);
         if (fstat(fd, &st) < 0)
                 return layer_store_fail(s, -errno, "Failed to stat %s", path);
 
         if (S_ISDIR(st.st_mode)) {
-                if (faccessat(fd, "oci-layout", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-                        return single_layer(s, -EBADF, path, true, opts, ret_digests);
+                if (faccessat(fd, "oci-layout", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+                        /* a tree: read through the fd, whatever path named it */
+                        char proc[64];
+                        LayerImportOptions o = opts ? *opts : (LayerImportOptions) {};
+                        if (!o.source)
+                                o.source = path;
+                        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+                        return single_layer(s, -EBADF, proc, true, &o, ret_digests);
+                }
                 im.kind = IMAGE_OCI;
-                im.dir_fd = TAKE_FD(fd);
+                im.dir_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                if (im.dir_fd < 0)
+                        return layer_store_fail(s, -errno, "Failed to duplicate the descriptor of %s", path);
         } else {
                 ImageKind kind = IMAGE_OCI;
                 if (!S_ISREG(st.st_mode))
@@ -1030,4 +1036,18 @@ int layer_store_import_image(LayerStore *s, const char *path, const LayerImportO
 finish:
         image_done(&im, r < 0);
         return r;
+}
+
+int layer_store_import_image(LayerStore *s, const char *path, const LayerImportOptions *opts, char ***ret_digests) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                layer_store_clear_error(s);
+                return layer_store_fail(s, -errno, "Failed to open %s", path);
+        }
+        return import_image_fd(s, fd, path, opts, ret_digests);
+}
+
+int layer_store_import_image_fd(LayerStore *s, int fd, const char *path, const LayerImportOptions *opts,
+                                char ***ret_digests) {
+        return import_image_fd(s, fd, path, opts, ret_digests);
 }

@@ -120,6 +120,10 @@ int layer_store_import_directory(LayerStore *s, const char *path, const LayerImp
  * names/NAME := the layers bottom → top, written last. ret_digests (may be NULL) gets them bottom →
  * top. A refused import leaves nothing behind: layers it added are removed again. */
 int layer_store_import_image(LayerStore *s, const char *path, const LayerImportOptions *opts, char ***ret_digests);
+/* The same from an open directory or file (not taken over; an archive is read through this file
+ * description, so its offset shows the progress); path names it in messages and metadata. */
+int layer_store_import_image_fd(LayerStore *s, int fd, const char *path, const LayerImportOptions *opts,
+                                char ***ret_digests);
 
 /* names/NAME := digests (bottom → top; every one must exist in the store). */
 int layer_store_set_name(LayerStore *s, const char *name, char *const *digests);

@@ -88,6 +88,56 @@ rc=$?
 check "501 layers are refused (exit 125)" test $rc = 125
 check "with a clear error" grep -q "stacks 501 layers, overlayfs takes at most 500" <<<"$out"
 
+
+# ---- an OCI image written by umoci (a tool not written here) ----
+if command -v umoci >/dev/null; then
+        img=$T/oci
+        round() { # round N SNIPPET: unpack, change the rootfs, repack (one new layer)
+                umoci unpack --image "$img:t" "$T/bundle$1" >/dev/null &&
+                        (cd "$T/bundle$1/rootfs" && eval "$2") && umoci repack --image "$img:t" "$T/bundle$1" && rm -rf "$T/bundle$1"
+        }
+        umoci init --layout "$img" && umoci new --image "$img:t" &&
+        round 1 'mkdir -p etc opt/old usr/bin srv && echo base >etc/hostname && echo bye >etc/gone && echo a >opt/old/a &&
+                 echo k >opt/keep && printf "#!/bin/sh\necho tool\n" >usr/bin/tool && chmod 0755 usr/bin/tool &&
+                 ln -s ../etc/hostname srv/link && chown 1000:1000 srv' &&
+        round 2 'rm etc/gone && echo mid >etc/hostname && mkdir -p var/lib && echo state >var/lib/state' &&
+        mkdir -p "$T/opq/opt" && echo new >"$T/opq/opt/new" && : >"$T/opq/opt/.wh..wh..opq" &&
+        tar -C "$T/opq" --numeric-owner --owner=0 --group=0 --no-recursion -cf "$T/opq.tar" opt/.wh..wh..opq opt/ opt/new &&
+        umoci raw add-layer --image "$img:t" "$T/opq.tar" &&
+        round 4 'echo top >srv/top && chmod 0600 srv/top' >/dev/null 2>"$T/umoci.err"
+        check "umoci builds a four-layer image with a deletion and an opaque directory" test $? = 0
+        out=$(bx layer import "$img" --name umoci/test 2>&1)
+        check "boxctl layer import of the OCI layout" test "$(grep -c '^sha256:' <<<"$out")" -ge 4
+        umoci unpack --image "$img:t" "$T/ref" >/dev/null 2>&1
+        # the same listing on both sides, by the same static busybox
+        describe='cd "$1" && /bin/busybox find . -xdev | /bin/busybox sort | while read -r p; do
+                case $p in .|./proc|./sys|./dev|./run|./.probe|./.probe/*) continue;; esac
+                /bin/busybox stat -c "%F %a %u:%g %N" "$p"; [ -f "$p" ] && [ ! -L "$p" ] && /bin/busybox sha256sum "$p"; done; true'
+        expected=$(/bin/busybox sh -c "$describe" _ "$T/ref/rootfs")
+        got=$(bx run --rm -p "Rootfs.BindReadOnly=/bin/busybox:/.probe/busybox" umoci/test -- \
+                /.probe/busybox sh -c "$(sed 's|/bin/busybox|/.probe/busybox|g' <<<"$describe")" _ / 2>&1)
+        if [ "$expected" = "$got" ] && [ -n "$got" ]; then
+                tap_ok "a box on the imported image sees exactly the image's content ($(wc -l <<<"$got") entries)"
+        else
+                tap_fail "a box on the imported image sees exactly the image's content" \
+                        "$(diff <(echo "$expected") <(echo "$got") | head -20 | tr '\n' '|')"
+        fi
+        check "the deleted file is gone and the opaque directory hides the old entries" \
+                bash -c "! grep -q 'etc/gone\|opt/keep\|opt/old' <<<\"$got\""
+        # a blob whose content does not match its digest
+        cp -a "$img" "$T/oci-bad"
+        blob=$(ls -S "$T/oci-bad/blobs/sha256" | head -1)
+        printf 'x' >> "$T/oci-bad/blobs/sha256/$blob"
+        n_before=$(layer_count)
+        out=$(bx layer import "$T/oci-bad" --name corrupt 2>&1)
+        check "a blob that does not match its digest is refused, naming it" grep -q "${blob:0:12}" <<<"$out"
+        check "and nothing of that image is left" test "$(layer_count)" = "$n_before"
+        check "no name corrupt" bash -c "! $BOXCTL --prefix=$P layer inspect corrupt"
+        check "no temporary files" store_clean
+else
+        tap_skip "an OCI image written by umoci" "umoci is not installed"
+fi
+
 # ---- malicious archives ----
 mkdir -p "$T/canary"; echo precious > "$T/canary/file"
 canary_hash() { find "$T/canary" -exec stat -c '%n %s %Y %a' {} + | sort | sha256sum; }
