@@ -210,6 +210,8 @@ static int fail(Failure *f, int fsfd, const char *step) {
                 /* the fs context's message log: one message per read, ENODATA when empty */
                 while ((k = read(fsfd, buf, sizeof buf - 1)) > 0) {
                         size_t len = strlen(f->kmsg);
+                        while (k > 0 && buf[k - 1] == '\n')
+                                k--;
                         buf[k] = '\0';
                         snprintf(f->kmsg + len, sizeof f->kmsg - len, "%s%s", len > 0 ? "|" : "", buf);
                 }
@@ -226,7 +228,7 @@ static int mount_new(const Stack *st, bool by_fd, Failure *f) {
                 return fail(f, -1, "fsopen");
         /* "lowerdir+" appends below the layers given so far: top first */
         for (unsigned i = st->n; i-- > 0;) {
-                snprintf(step, sizeof step, "fsconfig(lowerdir+ #%u)", st->n - i);
+                snprintf(step, sizeof step, "fsconfig(lowerdir+#%u)", st->n - i);
                 if (by_fd) {
                         _cleanup_close_ int lfd = open(st->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
                         if (lfd < 0)
