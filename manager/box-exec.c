@@ -60,8 +60,8 @@ static int on_exec_exit(sd_event_source *s, int fd, uint32_t revents, void *user
         return 0;
 }
 
-_noreturn_ static void exec_helper(Box *b, char **argv, char **env, const char *user, const char *workdir,
-                                   const int fds[3], int go_fd) {
+_noreturn_ static void exec_helper(Box *b, const SeccompProgram *seccomp, char **argv, char **env, const char *user,
+                                   const char *workdir, const int fds[3], int go_fd) {
         const BoxConfig *c = b->unit->config;
         char g;
         int status;
@@ -89,7 +89,7 @@ _noreturn_ static void exec_helper(Box *b, char **argv, char **env, const char *
                         (void) ioctl(0, TIOCSCTTY, 0);
                 }
                 (void) syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-                r = box_apply_credentials(c, user, workdir, &env, &step);
+                r = box_apply_credentials(c, seccomp, user, workdir, &env, &step);
                 if (r < 0) {
                         dprintf(2, "boxctl exec: failed at step %s in %s: %s\n", spawn_step_to_string(step), b->id,
                                 strerror(-r));
@@ -123,10 +123,15 @@ int box_exec(Box *b, char **argv, char **extra_env, const char *user, const char
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_close_ int cg_fd = -EBADF;
         int go[2], pidfd = -EBADF, r;
+        const SeccompProgram *seccomp = NULL;
         ExecJob *j;
 
         if ((b->state != BOX_RUNNING && b->state != BOX_STOPPING) || b->pidfd < 0)
                 return -ESRCH;
+        /* the same restrictions as the box's own processes */
+        r = box_seccomp_program(m, b->unit->config, &seccomp, NULL);
+        if (r < 0)
+                return r;
         r = box_build_environment(b, b->unit->config, &env);
         if (r < 0)
                 return r;
@@ -152,7 +157,7 @@ int box_exec(Box *b, char **argv, char **extra_env, const char *user, const char
         }
         if (pid == 0) {
                 close(go[1]);
-                exec_helper(b, argv, env, user, workdir, fds, go[0]);
+                exec_helper(b, seccomp, argv, env, user, workdir, fds, go[0]);
         }
         close(go[0]);
         r = cgroup_attach(m->cgroup, b->cgroup_path, pid);

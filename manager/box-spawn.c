@@ -32,6 +32,7 @@
 #include "box-init-protocol.h"
 #include "box-mounts.h"
 #include "layers.h"
+#include "seccomp-policy.h"
 #include "box.h"
 #include "fs-util.h"
 #include "log.h"
@@ -60,6 +61,7 @@ typedef struct ChildArgs {
         int go_fd;               /* read end: parent's go-ahead after cgroup attach */
         int log_fd, exit_fd, init_fd;
         const int *stdio_fds;    /* a transient box's caller's streams, or -1s: /dev/null and the log */
+        const SeccompProgram *seccomp;
         int join_net_fd, join_ipc_fd; /* pidfds of boxes whose namespaces this one joins, or -1 */
         char **env;              /* prepared in the parent */
 } ChildArgs;
@@ -218,10 +220,19 @@ static int drop_capabilities(uint64_t keep) {
  * unit's), HOME, working directory, umask, rlimits, then capabilities — the bounding set is
  * reduced while still root, then ids change (a non-root payload ends with empty sets), then the
  * permitted/effective sets of a root payload are set to the box's set — and no_new_privs. */
-int box_apply_credentials(const BoxConfig *c, const char *user, const char *workdir, char ***env, SpawnStep *ret_step) {
+static uint64_t box_capabilities(const BoxConfig *c) {
+        return (DEFAULT_CAPABILITIES | c->security.capability) & ~c->security.drop_capability;
+}
+
+int box_seccomp_program(Manager *m, const BoxConfig *c, const SeccompProgram **ret, char **ret_error) {
+        return seccomp_cache_get(m->seccomp_cache, &c->security, box_capabilities(c), ret, ret_error);
+}
+
+int box_apply_credentials(const BoxConfig *c, const SeccompProgram *seccomp, const char *user, const char *workdir,
+                          char ***env, SpawnStep *ret_step) {
         BoxSection s = c->box;
         _cleanup_free_ char *home = NULL;
-        uint64_t keep = (DEFAULT_CAPABILITIES | c->security.capability) & ~c->security.drop_capability;
+        uint64_t keep = box_capabilities(c);
         gid_t groups[64];
         size_t ng = 0;
         uid_t uid;
@@ -267,6 +278,16 @@ int box_apply_credentials(const BoxConfig *c, const char *user, const char *work
         for (int i = 0; i < RLIM_NLIMITS; i++)
                 if (s.rlimits[i] && setrlimit(i, s.rlimits[i]) < 0)
                         return -errno;
+
+        /* the filter goes in while this process still has CAP_SYS_ADMIN (so it needs no
+         * no_new_privs when NoNewPrivileges=no); what follows (capset, setresuid, chdir, prctl,
+         * exec) is allowed by every policy boxd builds */
+        *ret_step = STEP_SECCOMP;
+        if (seccomp) {
+                r = seccomp_program_install(seccomp);
+                if (r < 0)
+                        return r;
+        }
 
         *ret_step = STEP_CAPABILITIES;
         for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
@@ -408,7 +429,7 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         /* STEP_USER … STEP_NO_NEW_PRIVILEGES */
         {
                 SpawnStep step;
-                int r = box_apply_credentials(c, NULL, NULL, &a->env, &step);
+                int r = box_apply_credentials(c, a->seccomp, NULL, NULL, &a->env, &step);
                 if (r < 0)
                         child_fail(a, step, r);
         }
@@ -675,9 +696,6 @@ int box_spawn(Box *b) {
         } unsupported[] = {
                 { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
                 { c->namespaces.user.mode != USERNS_NO, "[Namespaces] User=" },
-                { c->security.system_call_filter, "[Security] SystemCallFilter=" },
-                { c->security.system_call_architectures, "[Security] SystemCallArchitectures=" },
-                { c->security.seccomp_profile, "[Security] SeccompProfile=" },
                 { c->security.read_only_paths, "[Security] ReadOnlyPaths=" },
                 { c->security.inaccessible_paths, "[Security] InaccessiblePaths=" },
                 { c->security.device_allow, "[Security] DeviceAllow=" },
@@ -689,6 +707,19 @@ int box_spawn(Box *b) {
                         return log_error_errno(EOPNOTSUPP, "Failed at step PREPARE spawning %s: %s cannot be applied by "
                                                "this build yet", b->id, unsupported[i].key);
                 }
+
+        /* the seccomp filter: compiled once per policy, installed by the child */
+        const SeccompProgram *seccomp = NULL;
+        {
+                _cleanup_free_ char *error = NULL;
+                r = box_seccomp_program(m, c, &seccomp, &error);
+                if (r < 0) {
+                        b->failed_step = STEP_SECCOMP;
+                        b->failed_errno = -r;
+                        b->failed_message = error ? TAKE_PTR(error) : strdup(strerror(-r));
+                        return log_error_errno(r, "Failed at step SECCOMP spawning %s: %s", b->id, strna(b->failed_message));
+                }
+        }
 
         /* the layers, bottom → top: a Directory= or the resolved Layers= stack */
         if (c->rootfs.directory) {
@@ -838,7 +869,7 @@ int box_spawn(Box *b) {
                 flags |= CLONE_INTO_CGROUP;
 
         ChildArgs a = {
-                .box = b, .c = c, .root = root, .notify_path = notify_path, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds,
+                .box = b, .c = c, .root = root, .notify_path = notify_path, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds, .seccomp = seccomp,
                 .upper = upper, .work = work, .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd,
                 .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = -1, .join_ipc_fd = -1,
         };

@@ -65,6 +65,7 @@ static const char *const step_table[_STEP_MAX] = {
         [STEP_EXEC] = "EXEC",
         [STEP_START_PRE] = "START_PRE",
         [STEP_MOUNTS] = "MOUNTS",
+        [STEP_SECCOMP] = "SECCOMP",
         [STEP_JOIN_NAMESPACE] = "JOIN_NAMESPACE",
 };
 

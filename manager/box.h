@@ -57,6 +57,7 @@ typedef enum SpawnStep {
         STEP_START_PRE,     /* an ExecStartPre= command failed (errno field: its exit status) */
         STEP_JOIN_NAMESPACE, /* [Namespaces] …=box:OTHER */
         STEP_MOUNTS,        /* [Rootfs] Bind=, BindReadOnly=, TemporaryFileSystem=, Volume= */
+        STEP_SECCOMP,       /* compiling (parent) or installing (child) the seccomp filter */
         _STEP_MAX,
 } SpawnStep;
 
@@ -163,6 +164,10 @@ int box_build_environment(const Box *b, const BoxConfig *c, char ***ret);
 typedef void (*BoxExecDone)(Box *b, int code, int status, void *userdata);
 int box_exec(Box *b, char **argv, char **extra_env, const char *user, const char *workdir, const int fds[3],
              BoxExecDone done, void *userdata);
-int box_apply_credentials(const BoxConfig *c, const char *user, const char *workdir, char ***env, SpawnStep *ret_step);
+typedef struct SeccompProgram SeccompProgram;
+/* The seccomp program of c (cached; the default policy when c sets none). *ret_error on failure. */
+int box_seccomp_program(Manager *m, const BoxConfig *c, const SeccompProgram **ret, char **ret_error);
+int box_apply_credentials(const BoxConfig *c, const SeccompProgram *seccomp, const char *user, const char *workdir,
+                          char ***env, SpawnStep *ret_step);
 int box_spawn(Box *b);
 void box_spawn_cleanup(Box *b); /* mounts/dirs/cgroup after the box ended */

@@ -18,6 +18,7 @@
 #include "macro.h"
 #include "bus-internal.h"
 #include "layers.h"
+#include "seccomp-policy.h"
 #include "manager.h"
 #include "path-util.h"
 #include "string-util.h"
@@ -115,6 +116,9 @@ int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) 
                 r = mkdir_p(m->paths.state_dir, 0700);
         if (r < 0)
                 return log_error_errno(r, "Cannot create boxd's directories under '%s': %m", m->paths.prefix);
+        r = seccomp_cache_new(&m->seccomp_cache);
+        if (r < 0)
+                return log_oom();
         r = manager_layers_open(m);
         if (r < 0)
                 return r;
@@ -131,6 +135,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_done(m);
         manager_layers_done(m);
+        seccomp_cache_free(m->seccomp_cache);
         while (hashmap_iterate(m->boxes, &i, &k, &v))
                 box_free(v);
         hashmap_free(m->boxes);

@@ -14,6 +14,7 @@ typedef struct Box Box;
 typedef struct BusConnection BusConnection;
 typedef struct LayerStore LayerStore;
 typedef struct LayerJob LayerJob;
+typedef struct SeccompCache SeccompCache;
 
 typedef struct Manager {
         sd_event *event;
@@ -24,6 +25,7 @@ typedef struct Manager {
         int box_init_fd;          /* sealed memfd holding the box-init binary */
         LayerStore *layers;       /* PREFIX/var/lib/boxd/layers, held (locked) while boxd runs */
         LayerJob *layer_job;      /* the running import/commit worker, if any */
+        SeccompCache *seccomp_cache; /* compiled filters, one per policy: a start only installs */
         Hashmap *boxes;           /* id -> Box */
         int listen_fd;
         sd_event_source *listen_source;
