@@ -1090,12 +1090,13 @@ int net_box_setup(NetManager *m,
         }
 
         /* Addresses: static ones first (checked), then one lease per subnet of a family still missing. */
-        want = strv_copy(c->network.address);
-        if (!want && c->network.address) {
-                r = -ENOMEM;
-                goto out;
-        }
-        if (!want && bridge && strv_extend(&want, "auto") < 0) {
+        if (strv_length(c->network.address) > 0) {
+                want = strv_copy(c->network.address);
+                if (!want) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        } else if (bridge && strv_extend(&want, "auto") < 0) {
                 r = -ENOMEM;
                 goto out;
         }

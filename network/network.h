@@ -13,6 +13,7 @@
  * naming what failed and where ("no free address in 10.0.3.0/24 of network web"). Nothing logs
  * here: the caller owns the operation and logs once. */
 
+#include "macro.h"
 #include "unit-config.h"
 
 typedef struct NetManager NetManager;
