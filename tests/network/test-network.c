@@ -529,6 +529,31 @@ int main(void) {
                 ok(!link_exists("vb-x"), "vb-x removed");
         }
 
+        /* a failure half-way (the veth name is taken by an interface that is not ours) undoes the
+         * setup and leaves the squatter alone */
+        ok(nl_bridge_create(nl, "vb-y") >= 0, "an interface vb-y squats the veth name");
+        r = net_network_ensure(m, "nt0.network", &nt0, &err);
+        NO_ERROR(r, err, "ensure nt0 once more");
+        {
+                BoxConfig cy = box_config("nt0", NULL, (char *[]){ "9090:80/tcp", NULL });
+                r = net_box_setup(m, "y.box", &cy, "nt0.network", &nt0, x.netns_fd, NULL, NULL, &err);
+                ok(r == -EEXIST, "setup fails when creating the veth");
+                like_str(err, "creating veth vb-y/host0 for box y", "mid-setup failure message");
+                err = mfree_str(err);
+                ok(link_exists("vb-y"), "the interface that is not ours was kept");
+                s = strprintf("%s/network/boxes/y", tmpdir);
+                ok(access(s, F_OK) < 0, "no record left after the mid-setup failure");
+                free(s);
+                s = nft_list(nft, "list map inet boxd-nt ports4");
+                unlike_str(s, "9090", "no nft element left after the mid-setup failure");
+                free(s);
+                ok(nl_link_delete(nl, "vb-y") >= 0, "squatter removed");
+        }
+        r = net_network_release(m, "nt0.network", &err);
+        NO_ERROR(r, err, "release nt0 at the end");
+        ok(!link_exists("nt0"), "nt0 removed at the end");
+        is_int(nft_table_exists(nft), 0, "no nft table at the end");
+
         box_stop(&a);
         box_stop(&b);
         box_stop(&c);
