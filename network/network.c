@@ -519,9 +519,9 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                 if (r < 0)
                         goto fail;
                 STRV_FOREACH(e, nft) {
-                        r = nft_record_apply(m, *e, false, NULL); /* re-adding an element fails */
-                        if (r >= 0)
-                                r = nft_record_apply(m, *e, true, ret_error);
+                        /* adding an element that is there fails: delete it first, whatever that says */
+                        (void) nft_record_apply(m, *e, false, NULL);
+                        r = nft_record_apply(m, *e, true, ret_error);
                         if (r < 0)
                                 goto fail;
                 }

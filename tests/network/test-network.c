@@ -287,6 +287,7 @@ int main(void) {
         nt0.network.subnet = (char *[]){ "10.77.0.0/24", "fd77::/64", NULL };
         nt0.network.dns = (char *[]){ "10.77.0.1", NULL };
         nt1.network.subnet = (char *[]){ "10.78.0.0/29", NULL };
+        nt1.network.ip_masquerade = true;
         overlap.network.subnet = (char *[]){ "10.77.0.0/16", NULL };
         hostnet.network.subnet = (char *[]){ "10.79.0.0/24", NULL };
         hostnet.network.bridge = "hostbr0";
@@ -310,6 +311,9 @@ int main(void) {
         NO_ERROR(r, err, "ensure nt0 again (idempotent)");
         r = net_network_ensure(m, "nt1.network", &nt1, &err);
         NO_ERROR(r, err, "ensure nt1");
+        s = nft_list(nft, "list set inet boxd-nt masq4");
+        like_str(s, "10.78.0.0/29", "IPMasquerade=yes puts the subnet of nt1 into masq4");
+        free(s);
         err = mfree_str(err);
         r = net_network_ensure(m, "big.network", &overlap, &err);
         ok(r < 0, "overlapping subnet refused");
