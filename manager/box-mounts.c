@@ -194,6 +194,33 @@ static int prepare_volumes(char **specs, const char *volumes_dir, BoxMountList *
         return 0;
 }
 
+/* DeviceAllow=/dev/NODE: the host's node appears in the box's /dev (the cgroup allows it) */
+static int prepare_devices(char **specs, BoxMountList *l, char **ret_error) {
+        STRV_FOREACH(s, specs) {
+                BoxMount m = { .kind = BOX_MOUNT_BIND };
+                struct stat st;
+                if (!startswith(*s, "/dev/"))
+                        continue; /* a char-NAME/block-NAME class: cgroup rule only */
+                m.source = strndup(*s, strcspn(*s, " "));
+                if (!m.source)
+                        return -ENOMEM;
+                int r = stat(m.source, &st) < 0 ? -errno : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? 0 : -ENODEV;
+                if (r < 0) {
+                        *ret_error = strprintf("[Security] DeviceAllow=%s: %s is not a device node on the host (%s)", *s,
+                                               m.source, strerror(-r));
+                        mount_done(&m);
+                        return r;
+                }
+                m.target = strdup(m.source);
+                m.setting = strprintf("[Security] DeviceAllow=%s", *s);
+                if (!m.target || !m.setting || list_add(l, &m) < 0) {
+                        mount_done(&m);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList *ret, char **ret_error) {
         BoxMountList l = {};
         int r;
@@ -206,6 +233,8 @@ int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList
                 r = prepare_tmpfs(c->rootfs.temporary_file_system, &l);
         if (r >= 0)
                 r = prepare_volumes(c->rootfs.volume, volumes_dir, &l, ret_error);
+        if (r >= 0)
+                r = prepare_devices(c->security.device_allow, &l, ret_error);
         if (r < 0) {
                 box_mount_list_done(&l);
                 return r;
@@ -391,4 +420,139 @@ int box_mounts_apply(const char *root, const BoxMountList *l, size_t *ret_failed
         }
         close(rootfd);
         return r;
+}
+
+/* ---- masking and read-only paths ---- */
+
+static const char *const masked_paths[] = {
+        "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/firmware",
+        "/sys/devices/virtual/powercap",
+};
+static const char *const read_only_paths[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+/* Mounts a clone of the tree at fd (a file or directory inside the root) read-only onto itself. */
+static int make_read_only(int fd) {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+        int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE), r = 0;
+        if (tree < 0)
+                return -errno;
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 ||
+            move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = -errno;
+        close(tree);
+        return r;
+}
+
+/* Covers the file or directory at fd: a directory with an empty read-only tmpfs of the given mode,
+ * a file with a bind mount of cover_file (a character device or a mode-0 file). */
+static int cover(int fd, mode_t dir_mode, int cover_file_fd) {
+        struct stat st;
+        int tree, r = 0;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode)) {
+                char mode[32];
+                int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+                if (fs < 0)
+                        return -errno;
+                snprintf(mode, sizeof mode, "%04o", (unsigned) dir_mode);
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", mode, 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+                        r = -errno;
+                        close(fs);
+                        return r;
+                }
+                tree = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+                close(fs);
+        } else
+                tree = open_tree(cover_file_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (tree < 0)
+                return -errno;
+        if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = -errno;
+        close(tree);
+        return r;
+}
+
+int box_mounts_protect(const char *root, const BoxConfig *c, int *ret_detail) {
+        _cleanup_close_ int rootfd = -EBADF, null_fd = -EBADF, zero_fd = -EBADF;
+        int r;
+
+        *ret_detail = BOX_PROTECT_DEFAULTS;
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return -errno;
+        /* the box's own /dev/null (made by mount_dev) covers masked files */
+        null_fd = open_in_root(rootfd, "/dev/null", O_PATH);
+        if (null_fd < 0)
+                return null_fd;
+        for (size_t i = 0; i < ELEMENTSOF(masked_paths); i++) {
+                int fd = open_in_root(rootfd, masked_paths[i], O_PATH);
+                if (fd == -ENOENT)
+                        continue;
+                r = fd < 0 ? fd : cover(fd, 0555, null_fd);
+                if (fd >= 0)
+                        close(fd);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(read_only_paths); i++) {
+                int fd = open_in_root(rootfd, read_only_paths[i], O_PATH);
+                if (fd == -ENOENT)
+                        continue;
+                r = fd < 0 ? fd : make_read_only(fd);
+                if (fd >= 0)
+                        close(fd);
+                if (r < 0)
+                        return r;
+        }
+        STRV_FOREACH(p, c->security.read_only_paths) {
+                *ret_detail = BOX_PROTECT_READ_ONLY + (int) (p - c->security.read_only_paths);
+                bool optional = (*p)[0] == '-';
+                int fd = open_in_root(rootfd, *p + optional, O_PATH);
+                if (fd == -ENOENT && optional)
+                        continue;
+                r = fd < 0 ? fd : make_read_only(fd);
+                if (fd >= 0)
+                        close(fd);
+                if (r < 0)
+                        return r;
+        }
+        if (c->security.inaccessible_paths) {
+                *ret_detail = BOX_PROTECT_INACCESSIBLE;
+                /* a mode-0 file to bind over inaccessible files, in the box's private /run */
+                _cleanup_close_ int run = open_in_root(rootfd, "/run", O_PATH | O_DIRECTORY);
+                if (run < 0)
+                        return run;
+                zero_fd = openat(run, ".inaccessible", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0000);
+                if (zero_fd < 0)
+                        return -errno;
+        }
+        STRV_FOREACH(p, c->security.inaccessible_paths) {
+                *ret_detail = BOX_PROTECT_INACCESSIBLE + (int) (p - c->security.inaccessible_paths);
+                bool optional = (*p)[0] == '-';
+                int fd = open_in_root(rootfd, *p + optional, O_PATH);
+                if (fd == -ENOENT && optional)
+                        continue;
+                r = fd < 0 ? fd : cover(fd, 0000, zero_fd);
+                if (fd >= 0)
+                        close(fd);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+char *box_mounts_protect_describe(const BoxConfig *c, int detail) {
+        if (detail == BOX_PROTECT_DEFAULTS)
+                return strdup("masking /proc and /sys paths");
+        if (detail >= BOX_PROTECT_INACCESSIBLE && (size_t) (detail - BOX_PROTECT_INACCESSIBLE) < strv_length(c->security.inaccessible_paths))
+                return strprintf("[Security] InaccessiblePaths=%s", c->security.inaccessible_paths[detail - BOX_PROTECT_INACCESSIBLE]);
+        if (detail >= BOX_PROTECT_READ_ONLY && (size_t) (detail - BOX_PROTECT_READ_ONLY) < strv_length(c->security.read_only_paths))
+                return strprintf("[Security] ReadOnlyPaths=%s", c->security.read_only_paths[detail - BOX_PROTECT_READ_ONLY]);
+        return NULL;
 }

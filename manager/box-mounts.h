@@ -50,3 +50,16 @@ int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList
 int box_mount_rootfs(const char *root, char *const *lowers, const char *upper, const char *work);
 /* Child: performs every mount of l below root; on failure *ret_failed is the index at fault. */
 int box_mounts_apply(const char *root, const BoxMountList *l, size_t *ret_failed);
+
+/* Child, after the API filesystems and the mounts of l: Docker's masked paths (/proc/kcore,
+ * /proc/keys, /sys/firmware, … hidden behind /dev/null or an empty read-only tmpfs) and read-only
+ * paths (/proc/sys, /proc/sysrq-trigger, /proc/irq, /proc/bus, /proc/fs), then [Security]
+ * ReadOnlyPaths= (read-only, recursively) and InaccessiblePaths= (a mode-0 file or directory on
+ * top); "-PATH" entries may be missing. On failure *ret_detail says what failed (for the sync
+ * message): BOX_PROTECT_DEFAULTS, or BOX_PROTECT_READ_ONLY/INACCESSIBLE + the entry's index. */
+#define BOX_PROTECT_DEFAULTS 100000
+#define BOX_PROTECT_READ_ONLY 200000
+#define BOX_PROTECT_INACCESSIBLE 300000
+int box_mounts_protect(const char *root, const BoxConfig *c, int *ret_detail);
+/* The setting behind a detail of box_mounts_protect() (allocated), or NULL if detail is not one. */
+char *box_mounts_protect_describe(const BoxConfig *c, int detail);

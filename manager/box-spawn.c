@@ -394,6 +394,11 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 int r = box_mounts_apply(a->root, a->mounts, &failed);
                 if (r < 0)
                         child_fail_detail(a, STEP_MOUNTS, r, (int) failed);
+                /* then what no mount may uncover: masked and read-only kernel paths */
+                int detail;
+                r = box_mounts_protect(a->root, c, &detail);
+                if (r < 0)
+                        child_fail_detail(a, STEP_MOUNTS, r, detail);
         }
 
         /* STEP_PIVOT_ROOT */
@@ -696,9 +701,6 @@ int box_spawn(Box *b) {
         } unsupported[] = {
                 { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
                 { c->namespaces.user.mode != USERNS_NO, "[Namespaces] User=" },
-                { c->security.read_only_paths, "[Security] ReadOnlyPaths=" },
-                { c->security.inaccessible_paths, "[Security] InaccessiblePaths=" },
-                { c->security.device_allow, "[Security] DeviceAllow=" },
         };
         for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
                 if (unsupported[i].set) {
@@ -845,6 +847,17 @@ int box_spawn(Box *b) {
                 log_error_errno(r, "%s: cannot apply [Cgroup] %s=: %s", b->id, strna(key),
                                 r == -EOPNOTSUPP ? "the kernel lacks the controller" : strerror(-r));
                 goto fail;
+        }
+        {
+                const char *bad = NULL;
+                r = cgroup_apply_devices(m->cgroup, b->cgroup_path, c->security.device_allow, &bad);
+                if (r < 0) {
+                        free(b->failed_message);
+                        b->failed_message = strprintf("[Security] DeviceAllow=%s: %s", strna(bad),
+                                                      r == -EOPNOTSUPP ? "needs the v1 devices controller" : strerror(-r));
+                        log_error("%s: %s", b->id, b->failed_message);
+                        goto fail;
+                }
         }
         cg_fd = cgroup_open_unified_fd(m->cgroup, b->cgroup_path);
 

@@ -15,6 +15,7 @@
 
 #include "box-init-protocol.h"
 #include "box.h"
+#include "box-mounts.h"
 #include "boxd-api.h"
 #include "fs-util.h"
 #include "log.h"
@@ -488,10 +489,14 @@ static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (k == (ssize_t) sizeof msg) {
                 b->failed_step = msg.step > 0 && msg.step < _STEP_MAX ? (SpawnStep) msg.step : STEP_EXEC;
                 b->failed_errno = msg.error;
-                if (b->failed_step == STEP_MOUNTS && msg.detail >= 0 &&
-                    (size_t) msg.detail < strv_length(b->mount_settings)) {
-                        free(b->failed_message);
-                        b->failed_message = strprintf("%s: %s", b->mount_settings[msg.detail], strerror(msg.error));
+                if (b->failed_step == STEP_MOUNTS && msg.detail >= 0) {
+                        _cleanup_free_ char *what = (size_t) msg.detail < strv_length(b->mount_settings)
+                                                            ? strdup(b->mount_settings[msg.detail])
+                                                            : box_mounts_protect_describe(b->unit->config, msg.detail);
+                        if (what) {
+                                free(b->failed_message);
+                                b->failed_message = strprintf("%s: %s", what, strerror(msg.error));
+                        }
                 }
                 log_error("Failed at step %s spawning %s: %s", spawn_step_to_string(b->failed_step), b->id,
                           b->failed_message ?: strerror(msg.error));

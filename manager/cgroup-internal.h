@@ -91,6 +91,9 @@ int cgroup_v1_apply_memory(const char *dir, const CgroupValues *v, const char **
 int cgroup_v1_apply_cpu(const char *dir, const CgroupValues *v, const char **ret_key);
 int cgroup_v1_apply_pids(const char *dir, const CgroupValues *v, const char **ret_key);
 int cgroup_v1_apply_io(const char *dir, const CgroupValues *v, const char **ret_key);
+/* the devices controller: deny all but a box's own /dev nodes and the DeviceAllow= entries
+ * (*ret_bad: the entry that could not be resolved or written) */
+int cgroup_v1_apply_devices(const char *dir, char **allow, const char **ret_bad);
 void cgroup_v1_get_memory_stats(const char *dir, CgroupStats *st);
 void cgroup_v1_get_cpu_stats(const char *dir, CgroupStats *st);
 int cgroup_v1_freeze(const char *dir, bool freeze);

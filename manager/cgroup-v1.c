@@ -18,7 +18,10 @@
  *                   (1–1000); neither file: -EOPNOTSUPP
  *   IO*BandwidthMax=  blkio.throttle.{read,write}_bps_device "MAJ:MIN BYTES" (0 removes a rule) */
 
+#include <errno.h>
 #include <inttypes.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -263,4 +266,64 @@ int cgroup_v1_freeze(const char *dir, bool on) {
         }
         log_debug("%s: still not frozen after 200 ms, signalling anyway.", dir);
         return 0;
+}
+
+/* DeviceAllow=: "PATH ACCESS" (a /dev node, looked up on the host) or "char-NAME"/"block-NAME
+ * ACCESS" (every device of a driver in /proc/devices). */
+static int device_rule(const char *spec, char *buf, size_t n) {
+        char path[256], access[8];
+        struct stat st;
+        if (sscanf(spec, "%255s %7s", path, access) != 2)
+                return -EINVAL;
+        if (startswith(path, "char-") || startswith(path, "block-")) {
+                bool block = path[0] == 'b';
+                const char *name = path + (block ? 6 : 5);
+                FILE *f = fopen("/proc/devices", "re");
+                char line[256];
+                bool in_section = false;
+                int r = -ENOENT;
+                if (!f)
+                        return -errno;
+                while (r == -ENOENT && fgets(line, sizeof line, f)) {
+                        unsigned major;
+                        char driver[200];
+                        if (startswith(line, "Character devices:"))
+                                in_section = !block;
+                        else if (startswith(line, "Block devices:"))
+                                in_section = block;
+                        else if (in_section && sscanf(line, "%u %199s", &major, driver) == 2 && streq(driver, name)) {
+                                snprintf(buf, n, "%c %u:* %s", block ? 'b' : 'c', major, access);
+                                r = 0;
+                        }
+                }
+                fclose(f);
+                return r;
+        }
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                return -ENODEV;
+        snprintf(buf, n, "%c %u:%u %s", S_ISBLK(st.st_mode) ? 'b' : 'c', major(st.st_rdev), minor(st.st_rdev), access);
+        return 0;
+}
+
+int cgroup_v1_apply_devices(const char *dir, char **allow, const char **ret_bad) {
+        /* the nodes of a box's own /dev: null zero full random urandom tty console ptmx pts/N */
+        static const char *const defaults[] = {
+                "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
+        };
+        char rule[300];
+        int r = cg_write_key(dir, "devices.deny", "a", "DeviceAllow", ret_bad);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(defaults); i++)
+                r = cg_write_key(dir, "devices.allow", defaults[i], "DeviceAllow", ret_bad);
+        for (char **a = allow; r >= 0 && a && *a; a++) {
+                r = device_rule(*a, rule, sizeof rule);
+                if (r < 0) {
+                        *ret_bad = *a;
+                        return r;
+                }
+                r = cg_write_key(dir, "devices.allow", rule, "DeviceAllow", ret_bad);
+        }
+        return r;
 }

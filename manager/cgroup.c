@@ -1383,6 +1383,25 @@ static int apply_one(CgroupDriver *d, const char *path, CgroupController c, Appl
         return (d->hierarchies[i].v2 ? v2 : v1)(dir, v, ret_key);
 }
 
+int cgroup_apply_devices(CgroupDriver *d, const char *path, char **device_allow, const char **ret_bad) {
+        _cleanup_free_ char *dir = NULL;
+        int i = d->source[CGROUP_CONTROLLER_DEVICES], r = validate_path(path, false);
+        if (r < 0)
+                return r;
+        if (i < 0 || d->hierarchies[i].v2) {
+                /* cgroup v2 controls devices with BPF programs, which boxd does not load yet: the
+                 * box's minimal /dev and the missing CAP_MKNOD are what hold then */
+                if (!device_allow)
+                        return 0;
+                *ret_bad = device_allow[0];
+                return -EOPNOTSUPP;
+        }
+        dir = hierarchy_dir(&d->hierarchies[i], path);
+        if (!dir)
+                return -ENOMEM;
+        return cgroup_v1_apply_devices(dir, device_allow, ret_bad);
+}
+
 int cgroup_apply(CgroupDriver *d, const char *path, const CgroupConfig *c, const char **ret_key) {
         const char *key = NULL;
         CgroupValues v;

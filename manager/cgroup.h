@@ -75,6 +75,9 @@ int cgroup_create(CgroupDriver *d, const char *path);
  * (mapping in cgroup-v1.c): MemoryHigh= is memory.soft_limit_in_bytes (reclaim priority under
  * global pressure, not a throttle), MemorySwapMax= is memsw = MemoryMax + swap and needs a finite
  * MemoryMax= (else -EOPNOTSUPP), MemoryLow= is -EOPNOTSUPP. */
+/* The device policy of a box's cgroup (v1 devices controller): its own /dev nodes and
+ * DeviceAllow= ("PATH rwm", "char-NAME rwm"); -EOPNOTSUPP for DeviceAllow= without the controller. */
+int cgroup_apply_devices(CgroupDriver *d, const char *path, char **device_allow, const char **ret_bad);
 int cgroup_apply(CgroupDriver *d, const char *path, const CgroupConfig *c, const char **ret_key);
 /* An O_DIRECTORY fd of the cgroup in the cgroup2 tree, for clone3(CLONE_INTO_CGROUP), or
  * -EOPNOTSUPP when there is no cgroup2 tree. */

@@ -22,10 +22,6 @@
 
 #define BOX_OK "[Box]\nExecStart=/bin/true\n[Rootfs]\nDirectory=/srv/root\n"
 
-static bool streq_ptr_safe(const char *a, const char *b) {
-        return a && b ? streq(a, b) : a == b;
-}
-
 /* ---- a temporary prefix ---- */
 
 static char *prefix_new(void) {
@@ -208,8 +204,8 @@ static void test_priority(void) {
                 snprintf(rel, sizeof rel, "%s/%s", dirs[unit], name);
                 _cleanup_(unit_freep) Unit *u = load(l, name);
                 _cleanup_free_ char *want = pj(p, rel);
-                if (!ok(u && u->load_state == UNIT_LOADED && streq_ptr_safe(u->fragment_path, want) &&
-                                streq_ptr_safe(desc(u), tags[unit]) && strv_length(u->dropin_paths) == 0,
+                if (!ok(u && u->load_state == UNIT_LOADED && streq_ptr(u->fragment_path, want) &&
+                                streq_ptr(desc(u), tags[unit]) && strv_length(u->dropin_paths) == 0,
                         "%s: the file in %s wins", name, tags[unit]))
                         diag_unit(u);
         }
@@ -268,7 +264,7 @@ static void test_dropins(void) {
                                                                   u->set, "Box", "Environment")
                                                 : NULL;
                 _cleanup_free_ char *want = pj(p, LOCAL "/web.box.d/40-y.conf");
-                ok(i && streq_ptr_safe(i->file, want) && i->line == 2,
+                ok(i && streq_ptr(i->file, want) && i->line == 2,
                    "the set-info of a key points into the drop-in that set it last");
         }
         {
@@ -277,7 +273,7 @@ static void test_dropins(void) {
                 _cleanup_(unit_loader_freep) UnitLoader *l2 = loader(p);
                 _cleanup_(unit_freep) Unit *s = load(l2, "web.slice");
                 _cleanup_free_ char *ds = s ? dropins(s, p) : NULL;
-                ok(s && s->load_state == UNIT_LOADED && streq_ptr_safe(ds, ETC "/slice.d/10-slice.conf") &&
+                ok(s && s->load_state == UNIT_LOADED && streq_ptr(ds, ETC "/slice.d/10-slice.conf") &&
                            ((SliceConfig *)s->config)->cgroup.memory_max.kind == LIMIT_BYTES,
                    "a slice gets slice.d/ drop-ins, not box.d/");
         }
@@ -347,11 +343,11 @@ static void test_templates(void) {
                 _cleanup_(unit_freep) Unit *u = load(l, "web@blue.box");
                 _cleanup_free_ char *tmpl = pj(p, USR "/web@.box"), *d = u ? dropins(u, p) : NULL;
                 _cleanup_free_ char *env = cfg(u) ? join(cfg(u)->box.environment) : NULL;
-                if (!ok(u && u->load_state == UNIT_LOADED && streq_ptr_safe(u->fragment_path, tmpl),
+                if (!ok(u && u->load_state == UNIT_LOADED && streq_ptr(u->fragment_path, tmpl),
                         "web@blue.box loads from web@.box"))
                         diag_unit(u);
-                ok(u && streq_ptr_safe(u->id, "web@blue.box") && streq_ptr_safe(u->prefix, "web") &&
-                           streq_ptr_safe(u->instance, "blue"),
+                ok(u && streq_ptr(u->id, "web@blue.box") && streq_ptr(u->prefix, "web") &&
+                           streq_ptr(u->instance, "blue"),
                    "the instance keeps its own name, prefix and instance");
                 is_str(desc(u), "web blue/blue/web@blue.box/web/web",
                        "specifiers of the instance in the template");
@@ -380,8 +376,8 @@ static void test_templates(void) {
         {
                 _cleanup_(unit_freep) Unit *u = load(l, "web@green.box");
                 _cleanup_free_ char *own = pj(p, USR "/web@green.box");
-                ok(u && u->load_state == UNIT_LOADED && streq_ptr_safe(u->fragment_path, own) &&
-                           streq_ptr_safe(desc(u), "green's own file"),
+                ok(u && u->load_state == UNIT_LOADED && streq_ptr(u->fragment_path, own) &&
+                           streq_ptr(desc(u), "green's own file"),
                    "an instance file overrides its template");
         }
         {
@@ -392,8 +388,8 @@ static void test_templates(void) {
         {
                 _cleanup_(unit_freep) Unit *u = load(l, "web@.box");
                 _cleanup_free_ char *d = u ? dropins(u, p) : NULL;
-                ok(u && u->load_state == UNIT_LOADED && streq_ptr_safe(u->instance, "") &&
-                           streq_ptr_safe(desc(u), "web //web@.box/web/web"),
+                ok(u && u->load_state == UNIT_LOADED && streq_ptr(u->instance, "") &&
+                           streq_ptr(desc(u), "web //web@.box/web/web"),
                    "a template loads by its own name, with an empty instance");
                 is_str(d, USR "/web@.box.d/10-t.conf|" ETC "/web@.box.d/20-i.conf|" RUN "/box.d/30-all.conf",
                        "a template gets its own drop-ins and the type's");
@@ -441,7 +437,7 @@ static void test_masking(void) {
         for (size_t i = 0; i < ELEMENTSOF(masked); i++) {
                 _cleanup_(unit_freep) Unit *u = load(l, masked[i].name);
                 _cleanup_free_ char *f = pj(p, masked[i].fragment);
-                if (!ok(u && u->load_state == UNIT_MASKED && streq_ptr_safe(u->fragment_path, f) &&
+                if (!ok(u && u->load_state == UNIT_MASKED && streq_ptr(u->fragment_path, f) &&
                                 !u->config && u->diag.n_errors == 0,
                         "%s: %s", masked[i].name, why[i]))
                         diag_unit(u);
@@ -539,7 +535,7 @@ static void test_load_file(void) {
         ok(unit_loader_load_file(l, path, &u) == 0 && u, "unit_loader_load_file()");
         if (u) {
                 _cleanup_free_ char *d = dropins(u, p), *env = cfg(u) ? join(cfg(u)->box.environment) : NULL;
-                ok(u->load_state == UNIT_LOADED && streq_ptr_safe(u->fragment_path, path) &&
+                ok(u->load_state == UNIT_LOADED && streq_ptr(u->fragment_path, path) &&
                            streq(u->id, "web.box"),
                    "the file itself is the fragment, not the one in the search path");
                 is_str(d,
