@@ -185,6 +185,23 @@ check "stop it" bx stop seccomp2.box
 unit badfilter.box "[Box]" "ExecStart=/payload sleep" "[Security]" "SeccompProfile=/nonexistent/profile.json"
 out=$(bx start badfilter.box 2>&1)
 check "an unreadable SeccompProfile= fails the start at step SECCOMP, naming the file" grep -q "SECCOMP.*nonexistent/profile.json" <<<"$out"
+unit prot.box "[Box]" "ExecStart=/payload sleep" "[Security]" "ReadOnlyPaths=/etc" "InaccessiblePaths=/home" "InaccessiblePaths=-/nonexistent" "DeviceAllow=/dev/fuse rw"
+check "start a box with ReadOnlyPaths=, InaccessiblePaths=, DeviceAllow=" bx start prot.box
+check "ReadOnlyPaths=/etc is read-only" bash -c "$BOXCTL --prefix=$P exec prot.box -- sh -c 'touch /etc/x' 2>&1 | grep -q 'Read-only file system'"
+check "InaccessiblePaths=/home hides its content" bash -c "test -z \"\$($BOXCTL --prefix=$P exec prot.box -- ls -A /home)\""
+check "DeviceAllow=/dev/fuse binds the node in" bx exec prot.box -- test -c /dev/fuse
+check "/proc/sys is read-only" bash -c "$BOXCTL --prefix=$P exec prot.box -- sh -c 'echo 1 > /proc/sys/kernel/printk' 2>&1 | grep -q 'Read-only file system'"
+check "/sys/firmware is masked" bash -c "test -z \"\$($BOXCTL --prefix=$P exec prot.box -- ls -A /sys/firmware)\""
+cgdev=$(find /sys/fs/cgroup/devices -type d -path "*boxd-it-$$*" -name prot.box 2>/dev/null | head -1)
+if [ -n "$cgdev" ]; then
+        check "the devices cgroup allows the box's nodes and /dev/fuse only" bash -c "grep -q '^c 10:229 rw$' $cgdev/devices.list && ! grep -q '^a ' $cgdev/devices.list"
+else
+        tap_skip "the devices cgroup rules" "no v1 devices hierarchy"
+fi
+check "stop it" bx stop prot.box
+unit badprot.box "[Box]" "ExecStart=/payload sleep" "[Security]" "ReadOnlyPaths=/nonexistent"
+out=$(bx start badprot.box 2>&1)
+check "a missing ReadOnlyPaths= entry fails at step MOUNTS, naming it" grep -q "MOUNTS: \[Security\] ReadOnlyPaths=/nonexistent" <<<"$out"
 unit dflt.box "[Box]" "ExecStart=/payload sleep"
 check "start a box without seccomp settings" bx start dflt.box
 check "the default filter denies namespace creation" bash -c "! $BOXCTL --prefix=$P exec dflt.box -- unshare -U true"
