@@ -74,6 +74,11 @@ _noreturn_ static void exec_helper(Box *b, const SeccompProgram *seccomp, char *
                 dprintf(fds[2], "boxctl exec: cannot enter the namespaces of %s: %s\n", b->id, strerror(errno));
                 _exit(126);
         }
+        /* the user namespace last, as the box's first process did: the others belong to the host's */
+        if (c->namespaces.user.mode != USERNS_NO && setns(b->pidfd, CLONE_NEWUSER) < 0) {
+                dprintf(fds[2], "boxctl exec: cannot enter the user namespace of %s: %s\n", b->id, strerror(errno));
+                _exit(126);
+        }
         child = fork();
         if (child < 0)
                 _exit(126);

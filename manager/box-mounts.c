@@ -254,12 +254,19 @@ int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList
 
 /* ---- child side: runs in the box's first process, in its own mount namespace ---- */
 
-int box_mount_rootfs(const char *root, char *const *lowers, const char *upper, const char *work) {
+int box_mount_rootfs(const char *root, char *const *lowers, const int *lower_fds, const char *upper, const char *work) {
         size_t n = strv_length((char **) lowers);
         int fs, mnt, r = 0;
 
         if (n == 0 || n > BOX_MAX_LAYERS)
                 return -E2BIG;
+        if (!upper && n == 1 && lower_fds) {
+                struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID };
+                if (mount_setattr(lower_fds[0], "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 ||
+                    move_mount(lower_fds[0], "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return -errno;
+                return 0;
+        }
         if (!upper && n == 1) {
                 /* overlayfs wants an upper layer or two lower ones: a read-only bind is the same view */
                 if (mount(lowers[0], root, NULL, MS_BIND | MS_REC, NULL) < 0 ||
@@ -273,7 +280,8 @@ int box_mount_rootfs(const char *root, char *const *lowers, const char *upper, c
         /* "lowerdir+" takes one unescaped path per call, topmost first, and is not bound by the
          * page-sized option string of mount(2): that is what makes 500 layers possible */
         for (size_t i = n; i > 0; i--)
-                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i - 1], 0) < 0)
+                if ((lower_fds ? fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower_fds[i - 1])
+                               : fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i - 1], 0)) < 0)
                         goto fail;
         if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))

@@ -46,8 +46,9 @@ void box_mount_list_done(BoxMountList *l);
 int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList *ret, char **ret_error);
 
 /* Child: mounts the overlay of lowers (bottom → top) at root: with upper/work when upper is set,
- * read-only otherwise (one read-only layer is a read-only bind mount). -errno. */
-int box_mount_rootfs(const char *root, char *const *lowers, const char *upper, const char *work);
+ * read-only otherwise (one read-only layer is a read-only bind mount). lower_fds (may be NULL):
+ * detached (idmapped) mounts of the lowers, used instead of their paths. -errno. */
+int box_mount_rootfs(const char *root, char *const *lowers, const int *lower_fds, const char *upper, const char *work);
 /* Child: performs every mount of l below root; on failure *ret_failed is the index at fault. */
 int box_mounts_apply(const char *root, const BoxMountList *l, size_t *ret_failed);
 

@@ -32,6 +32,7 @@
 #include "box-init-protocol.h"
 #include "box-mounts.h"
 #include "layers.h"
+#include "userns.h"
 #include "seccomp-policy.h"
 #include "box.h"
 #include "fs-util.h"
@@ -62,6 +63,8 @@ typedef struct ChildArgs {
         int log_fd, exit_fd, init_fd;
         const int *stdio_fds;    /* a transient box's caller's streams, or -1s: /dev/null and the log */
         const SeccompProgram *seccomp;
+        const int *lower_fds;    /* [Namespaces] User=: idmapped lower layers, else NULL */
+        int userns_fd;           /* [Namespaces] User=: entered right before dropping privileges */
         int join_net_fd, join_ipc_fd; /* pidfds of boxes whose namespaces this one joins, or -1 */
         char **env;              /* prepared in the parent */
 } ChildArgs;
@@ -339,7 +342,7 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
 
         /* STEP_MOUNT_ROOTFS: overlay of the read-only layers and the box's upper layer */
         {
-                int r = box_mount_rootfs(a->root, a->lowers, a->upper, a->work);
+                int r = box_mount_rootfs(a->root, a->lowers, a->lower_fds, a->upper, a->work);
                 if (r < 0)
                         child_fail(a, STEP_MOUNT_ROOTFS, r);
         }
@@ -431,6 +434,11 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 CHILD_CHECK(a, STEP_HOSTNAME, sethostname(clean, strlen(clean)));
         }
 
+        /* STEP_USER: every mount is made (by host root, in namespaces the host's user namespace
+         * owns); now the box's user namespace, where root is its own 0 and nothing else */
+        if (a->userns_fd >= 0)
+                CHILD_CHECK(a, STEP_USER, setns(a->userns_fd, CLONE_NEWUSER));
+
         /* STEP_USER … STEP_NO_NEW_PRIVILEGES */
         {
                 SpawnStep step;
@@ -500,6 +508,55 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
 }
 
 /* ---- parent side ---- */
+
+typedef struct UsernsSetup {
+        int fd;           /* the box's user namespace */
+        int *lower_fds;   /* idmapped lower layers, bottom → top */
+        size_t n_lower_fds;
+        uid_t root;       /* the host uid of the box's root, or (uid_t) -1 */
+} UsernsSetup;
+
+static void userns_setup_done(UsernsSetup *u) {
+        for (size_t i = 0; i < u->n_lower_fds; i++)
+                if (u->lower_fds[i] >= 0)
+                        close(u->lower_fds[i]);
+        free(u->lower_fds);
+        if (u->fd >= 0)
+                close(u->fd);
+        *u = (UsernsSetup) { .fd = -EBADF, .root = (uid_t) -1 };
+}
+
+/* [Namespaces] User=: the namespace with its map, and an idmapped clone of every lower layer */
+static int box_prepare_userns(Box *b, const BoxConfig *c, char **lowers, UsernsSetup *u) {
+        _cleanup_free_ UidMapEntry *map = NULL;
+        size_t n_map = 0, n = strv_length(lowers);
+        int r = userns_map_for(c, b->manager->paths.state_dir, b->id, &map, &n_map);
+        if (r < 0) {
+                b->failed_message = r == -ENOSPC ? strdup("[Namespaces] User=auto: no free range of 65536 ids is left")
+                                                 : strprintf("[Namespaces] User=: cannot set up the id map: %s", strerror(-r));
+                return r;
+        }
+        u->root = userns_outside_root(map, n_map);
+        r = userns_make(map, n_map, &u->fd);
+        if (r < 0) {
+                b->failed_message = strprintf("[Namespaces] User=: cannot create the user namespace: %s", strerror(-r));
+                return r;
+        }
+        u->lower_fds = calloc(n, sizeof(int));
+        if (!u->lower_fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = userns_idmap_layer(lowers[i], u->fd, &u->lower_fds[i]);
+                if (r < 0) {
+                        b->failed_message = strprintf("[Namespaces] User=: cannot make an idmapped mount of layer %s "
+                                                      "(the kernel or its filesystem lacks idmapped mounts): %s",
+                                                      lowers[i], strerror(-r));
+                        return r;
+                }
+                u->n_lower_fds++;
+        }
+        return 0;
+}
 
 static int spawn_in_pid_namespace(int join_pidfd, struct clone_args *ca, ChildArgs *a, pid_t *ret_pid, int *ret_pidfd) {
         int sp[2], r;
@@ -687,6 +744,7 @@ int box_spawn(Box *b) {
         int sync_pipe[2] = { -EBADF, -EBADF }, go_pipe[2] = { -EBADF, -EBADF };
         _cleanup_strv_free_ char **lowers = NULL;
         _cleanup_(box_mount_list_done) BoxMountList mounts = {};
+        _cleanup_(userns_setup_done) UsernsSetup userns = { .fd = -EBADF, .root = (uid_t) -1 };
         const char *key = NULL;
         int r;
 
@@ -700,7 +758,6 @@ int box_spawn(Box *b) {
                 const char *key;
         } unsupported[] = {
                 { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
-                { c->namespaces.user.mode != USERNS_NO, "[Namespaces] User=" },
         };
         for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
                 if (unsupported[i].set) {
@@ -757,6 +814,13 @@ int box_spawn(Box *b) {
                         if (strv_extend(&b->mount_settings, mounts.items[i].setting) < 0)
                                 return -ENOMEM;
         }
+        if (c->namespaces.user.mode != USERNS_NO) {
+                r = box_prepare_userns(b, c, lowers, &userns);
+                if (r < 0) {
+                        b->failed_errno = -r;
+                        return log_error_errno(r, "Failed at step PREPARE spawning %s: %s", b->id, strna(b->failed_message));
+                }
+        }
 
         r = mkdir_p(b->runtime_dir, 0700);
         if (r >= 0)
@@ -792,6 +856,9 @@ int box_spawn(Box *b) {
                 r = mkdir_p(upper, 0755);
                 if (r >= 0)
                         r = mkdir_p(work, 0700);
+                /* the box's root owns the top of its writable layer */
+                if (r >= 0 && userns.root != (uid_t) -1 && chown(upper, userns.root, userns.root) < 0)
+                        r = -errno;
                 if (r < 0)
                         goto fail;
         }
@@ -842,6 +909,11 @@ int box_spawn(Box *b) {
         r = cgroup_create(m->cgroup, b->cgroup_path);
         if (r < 0)
                 goto fail;
+        if (c->cgroup.delegate && userns.root != (uid_t) -1) {
+                r = cgroup_chown(m->cgroup, b->cgroup_path, userns.root, userns.root);
+                if (r < 0)
+                        goto fail;
+        }
         r = cgroup_apply(m->cgroup, b->cgroup_path, &c->cgroup, &key);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot apply [Cgroup] %s=: %s", b->id, strna(key),
@@ -883,6 +955,7 @@ int box_spawn(Box *b) {
 
         ChildArgs a = {
                 .box = b, .c = c, .root = root, .notify_path = notify_path, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds, .seccomp = seccomp,
+                .lower_fds = userns.lower_fds, .userns_fd = userns.fd,
                 .upper = upper, .work = work, .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd,
                 .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = -1, .join_ipc_fd = -1,
         };

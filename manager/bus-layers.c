@@ -20,6 +20,7 @@
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
+#include "userns.h"
 
 static int reply_busy(sd_bus_error *error) {
         return sd_bus_error_set(error, BOXD_ERROR_BUSY, "Another layer import or commit is running; try again when it ends.");
@@ -287,6 +288,10 @@ int method_commit_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
                 return sd_bus_error_setf(error, BOXD_ERROR_FAILED, "%s runs on Directory=, not on Layers=: there is no stack to commit onto.", b->id);
         if (c->rootfs.read_only)
                 return sd_bus_error_setf(error, BOXD_ERROR_FAILED, "%s is ReadOnly=yes: it has no writable layer.", b->id);
+        if (c->namespaces.user.mode != USERNS_NO)
+                return sd_bus_error_setf(error, BOXD_ERROR_FAILED,
+                                         "%s runs in a user namespace: its writable layer holds shifted ids, which commit cannot "
+                                         "shift back yet.", b->id);
         upper = box_upper_dir(b);
         if (!upper || access(upper, F_OK) < 0)
                 return sd_bus_error_setf(error, BOXD_ERROR_NOT_ACTIVE,
@@ -534,6 +539,7 @@ void bus_run_box_forget(Manager *m, Box *b) {
         if (uppers)
                 (void) rm_rf_at(AT_FDCWD, uppers, b->id);
         (void) rm_rf_at(AT_FDCWD, m->paths.boxes_dir, b->id);
+        userns_release(m->paths.state_dir, b->id); /* a User=auto range */
         hashmap_remove(m->boxes, b->id);
         box_free(b);
 }

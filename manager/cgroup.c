@@ -1383,6 +1383,27 @@ static int apply_one(CgroupDriver *d, const char *path, CgroupController c, Appl
         return (d->hierarchies[i].v2 ? v2 : v1)(dir, v, ret_key);
 }
 
+int cgroup_chown(CgroupDriver *d, const char *path, uid_t uid, gid_t gid) {
+        static const char *const files[] = { "", "/cgroup.procs", "/cgroup.threads", "/cgroup.subtree_control" };
+        _cleanup_free_ char *dir = NULL;
+        int r = validate_path(path, false);
+        if (r < 0)
+                return r;
+        if (d->v2 < 0)
+                return 0;
+        dir = hierarchy_dir(&d->hierarchies[d->v2], path);
+        if (!dir)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *p = strprintf("%s%s", dir, files[i]);
+                if (!p)
+                        return -ENOMEM;
+                if (chown(p, uid, gid) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        return 0;
+}
+
 int cgroup_apply_devices(CgroupDriver *d, const char *path, char **device_allow, const char **ret_bad) {
         _cleanup_free_ char *dir = NULL;
         int i = d->source[CGROUP_CONTROLLER_DEVICES], r = validate_path(path, false);

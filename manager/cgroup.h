@@ -77,6 +77,9 @@ int cgroup_create(CgroupDriver *d, const char *path);
  * MemoryMax= (else -EOPNOTSUPP), MemoryLow= is -EOPNOTSUPP. */
 /* The device policy of a box's cgroup (v1 devices controller): its own /dev nodes and
  * DeviceAllow= ("PATH rwm", "char-NAME rwm"); -EOPNOTSUPP for DeviceAllow= without the controller. */
+/* Delegate=yes with a user namespace: the box's cgroup2 directory (and the files that delegation
+ * needs: cgroup.procs, cgroup.threads, cgroup.subtree_control) belong to the box's root. */
+int cgroup_chown(CgroupDriver *d, const char *path, uid_t uid, gid_t gid);
 int cgroup_apply_devices(CgroupDriver *d, const char *path, char **device_allow, const char **ret_bad);
 int cgroup_apply(CgroupDriver *d, const char *path, const CgroupConfig *c, const char **ret_key);
 /* An O_DIRECTORY fd of the cgroup in the cgroup2 tree, for clone3(CLONE_INTO_CGROUP), or
