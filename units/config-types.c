@@ -65,6 +65,10 @@ static int parse_string(ConfigContext *ctx, const char *rvalue, int ltype, void 
                 if (!hostname_is_valid(v))
                         return config_error(ctx, "'%s' is not a valid host name", v);
                 break;
+        case STRING_PROFILE:
+                if (streq(v, "unconfined"))
+                        break;
+                _fallthrough_;
         case STRING_PATH:
                 r = check_path(ctx, v);
                 if (r < 0)

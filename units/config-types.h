@@ -11,6 +11,7 @@ enum {
         STRING_USER,      /* user/group name or id */
         STRING_IFNAME,
         STRING_SLICE,     /* NAME.slice */
+        STRING_PROFILE,   /* a STRING_PATH, or "unconfined" (SeccompProfile=) */
 };
 
 /* ltype of config_type_timespan */

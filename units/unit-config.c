@@ -137,7 +137,7 @@ static const ConfigItem security_items[] = {
         ITEM("InaccessiblePaths", list, LIST_PATHS, SecuritySection, inaccessible_paths, SPEC),
         ITEM("NoNewPrivileges", bool, 0, SecuritySection, no_new_privileges, 0),
         ITEM("ReadOnlyPaths", list, LIST_PATHS, SecuritySection, read_only_paths, SPEC),
-        ITEM("SeccompProfile", string, STRING_PATH, SecuritySection, seccomp_profile, SPEC),
+        ITEM("SeccompProfile", string, STRING_PROFILE, SecuritySection, seccomp_profile, SPEC),
         ITEM("SystemCallArchitectures", list, LIST_ARCHITECTURES, SecuritySection, system_call_architectures, 0),
         ITEM("SystemCallErrorNumber", errno, 0, SecuritySection, system_call_error_number, 0),
         ITEM("SystemCallFilter", list, LIST_SYSCALLS, SecuritySection, system_call_filter, 0),

@@ -49,7 +49,7 @@ hash_before=$(cd "$STORE/blobs/sha256" && find . -type f -print0 | sort -z | xar
 unit cow1.box '[Box]' 'ExecStart=/bin/sh -c "echo changed > /data/shared; echo x >> /etc/passwd; rm /data/one; sleep 1000"' '[Rootfs]' 'Layers=stack3'
 unit cow2.box '[Box]' 'ExecStart=/bin/sleep 1000' '[Rootfs]' 'Layers=stack3'
 check "start a box that modifies lower-layer files" bx start cow1.box
-check "its writes land" wait_for 5 bx exec cow1.box -- grep -q changed /data/shared
+check "its writes land" wait_for 20 bx exec cow1.box -- grep -q changed /data/shared
 check "start a second box on the same stack" bx start cow2.box
 check "the second box does not see the first one's change" bx exec cow2.box -- grep -q top /data/shared
 check "nor its deletion" bx exec cow2.box -- test -e /data/one

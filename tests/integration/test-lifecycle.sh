@@ -13,7 +13,7 @@ chmod 755 "$T" # the API socket is reachable for the non-root caller test
 # ---- isolation ----
 unit iso.box "[Unit]" "Description=isolation probe" "[Box]" "ExecStart=/payload info inf" "Environment=FOO=bar"
 check "start iso.box" bx start iso.box
-wait_for 5 sh -c "grep -q info_done=1 '$P/var/log/boxd/iso.box.log'"
+wait_for 20 sh -c "grep -q info_done=1 '$P/var/log/boxd/iso.box.log'"
 check "iso.box is active" bx is-active iso.box
 pid=$(prop iso.box MainPID)
 [ -n "$pid" ] && [ "$pid" -gt 0 ] && tap_ok "MainPID is set ($pid)" || tap_fail "MainPID is set" "got '$pid'"
@@ -112,7 +112,7 @@ ms=$(( (t1 - t0) / 1000000 ))
 # ---- host and shared namespaces ----
 unit hostnet.box "[Box]" "ExecStart=/payload info inf" "[Namespaces]" "Network=host" "UTS=host"
 check "start a box with Network=host UTS=host" bx start hostnet.box
-wait_for 5 sh -c "grep -q info_done=1 '$P/var/log/boxd/hostnet.box.log'"
+wait_for 20 sh -c "grep -q info_done=1 '$P/var/log/boxd/hostnet.box.log'"
 boxd_net=$(readlink /proc/$BOXD_PID/ns/net)
 [ "$(log_value hostnet.box ns_net)" = "$boxd_net" ] && tap_ok "Network=host shares boxd's network namespace" || tap_fail "Network=host" "$(log_value hostnet.box ns_net) vs $boxd_net"
 [ "$(log_value hostnet.box ns_uts)" = "$(readlink /proc/$BOXD_PID/ns/uts)" ] && tap_ok "UTS=host shares the UTS namespace" || tap_fail "UTS=host"
@@ -122,7 +122,7 @@ bx stop hostnet.box >/dev/null
 unit peer.box "[Box]" "ExecStart=/payload info inf"
 unit joiner.box "[Box]" "ExecStart=/payload info inf" "[Namespaces]" "PID=box:peer" "Network=box:peer"
 check "start a box joining another box's PID and network namespaces (starts the other too)" bx start joiner.box
-wait_for 5 sh -c "grep -q info_done=1 '$P/var/log/boxd/joiner.box.log' && grep -q info_done=1 '$P/var/log/boxd/peer.box.log'"
+wait_for 20 sh -c "grep -q info_done=1 '$P/var/log/boxd/joiner.box.log' && grep -q info_done=1 '$P/var/log/boxd/peer.box.log'"
 [ "$(bx is-active peer.box)" = active ] && tap_ok "the joined box was started first" || tap_fail "implicit dependency" "$(bx is-active peer.box)"
 for ns in pid net; do
         [ "$(log_value joiner.box ns_$ns)" = "$(log_value peer.box ns_$ns)" ] && tap_ok "box:OTHER shares the $ns namespace" \
@@ -140,7 +140,7 @@ bx stop peer.box >/dev/null
 # ---- exit statuses and results ----
 unit exit3.box "[Box]" "ExecStart=/payload exit 3"
 bx start exit3.box >/dev/null 2>&1
-wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active exit3.box)\" = failed ]"
+wait_for 20 sh -c "[ \"\$($BOXCTL --prefix=$P is-active exit3.box)\" = failed ]"
 [ "$(prop exit3.box Result)" = exit-code ] && tap_ok "exit 3 gives result exit-code" || tap_fail "result exit-code" "$(prop exit3.box Result)"
 [ "$(prop exit3.box ExecMainStatus)" = 3 ] && tap_ok "ExecMainStatus=3" || tap_fail "ExecMainStatus" "$(prop exit3.box ExecMainStatus)"
 
@@ -230,7 +230,7 @@ check "stop it" bx stop dflt.box
 unit con1.box "[Box]" "ExecStart=/payload sleep"
 unit con2.box "[Unit]" "Conflicts=con1.box" "[Box]" "ExecStart=/payload sleep"
 bx start con1.box >/dev/null; bx start con2.box >/dev/null
-wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active con1.box)\" = inactive ]"
+wait_for 20 sh -c "[ \"\$($BOXCTL --prefix=$P is-active con1.box)\" = inactive ]"
 [ "$(bx is-active con1.box)" = inactive ] && [ "$(bx is-active con2.box)" = active ] && tap_ok "Conflicts= stops the other box" || tap_fail "Conflicts" "con1=$(bx is-active con1.box) con2=$(bx is-active con2.box)"
 bx stop con2.box >/dev/null
 
@@ -331,7 +331,8 @@ since_after=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done |
 bx stop $(seq -f 'm%g.box' 1 20) >/dev/null
 # a re-adopted PID 1 is no longer boxd's child: once dead it may stay a zombie of the host's init
 alive() { [ -r /proc/$1/stat ] && [ "$(cut -d')' -f2 /proc/$1/stat | awk '{print $1}')" != Z ]; }
-pids_left=0; for p in $pids_before; do alive $p && pids_left=$((pids_left+1)); done
+count_alive() { pids_left=0; for p in $pids_before; do alive $p && pids_left=$((pids_left+1)); done; [ $pids_left = 0 ]; }
+wait_for 10 count_alive; count_alive
 [ $pids_left = 0 ] && tap_ok "stopping re-adopted boxes ends them" || tap_fail "re-adopted stop" "$pids_left left"
 
 # ---- apply ----
@@ -339,13 +340,13 @@ unit ap1.box "[Box]" "ExecStart=/payload sleep" "[Install]" "WantedBy=default.ta
 unit ap2.box "[Box]" "ExecStart=/payload sleep" "[Install]" "WantedBy=default.target"
 bx enable ap1.box ap2.box >/dev/null
 check "apply starts enabled boxes" bx apply
-wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active ap1.box ap2.box | sort -u)\" = active ]"
+wait_for 20 sh -c "[ \"\$($BOXCTL --prefix=$P is-active ap1.box ap2.box | sort -u)\" = active ]"
 ap2pid=$(prop ap2.box MainPID)
 echo "Environment=CHANGED=1" >> "$UNITS/ap1.box"
 plan=$(bx apply --dry-run 2>&1)
 echo "$plan" | grep -q "restart ap1.box" && ! echo "$plan" | grep -q "ap2.box" && tap_ok "apply --dry-run lists exactly the edited box" || tap_fail "apply --dry-run" "$plan"
 bx apply >/dev/null
-wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active ap1.box)\" = active ]"
+wait_for 20 sh -c "[ \"\$($BOXCTL --prefix=$P is-active ap1.box)\" = active ]"
 [ "$(prop ap2.box MainPID)" = "$ap2pid" ] && tap_ok "apply did not restart the unchanged box" || tap_fail "apply other box" "$ap2pid -> $(prop ap2.box MainPID)"
 bx disable ap1.box ap2.box >/dev/null; bx stop ap1.box ap2.box >/dev/null
 
@@ -354,7 +355,7 @@ unit boot.box "[Box]" "ExecStart=/payload sleep" "[Install]" "WantedBy=default.t
 check "enable boot.box" bx enable boot.box
 stop_boxd TERM
 start_boxd
-wait_for 5 sh -c "[ \"\$($BOXCTL --prefix=$P is-active boot.box)\" = active ]"
+wait_for 20 sh -c "[ \"\$($BOXCTL --prefix=$P is-active boot.box)\" = active ]"
 [ "$(bx is-active boot.box)" = active ] && tap_ok "an enabled box starts with boxd" || tap_fail "enabled box starts" "$(bx is-active boot.box)"
 bx disable boot.box >/dev/null; bx stop boot.box >/dev/null
 
