@@ -8,6 +8,7 @@ PACKAGES=(
         clang libclang-rt-14-dev
         busybox-static iproute2 util-linux systemd groff-base man-db
         umoci nftables golang-github-containers-common
+        crun runc bubblewrap systemd-container hyperfine strace
 )
 
 missing=()

@@ -11,6 +11,9 @@
 #   BENCH_LAYERS="1 10 …"    stack sizes (default "1 10 100 500")
 #   BENCH_TMPDIR=DIR         where the archives, the stores and the extractions go (default /tmp)
 #   BENCH_NO_RESULTS=1       do not touch RESULTS.md; BENCH_KEEP=1 keeps the temporary directory
+#   --smoke                  (first argument) the source tree's docs/ as the archive, 1 run, 1 mount
+#                            per variant of 1 and 10 layers (and the 501-layer refusal), RESULTS.md
+#                            untouched: a correctness check for `meson test --suite bench`
 #
 # (a) Import throughput: a tar of BENCH_LAYER_SRC (plain, and gzip -6) is extracted by `tar -xf`
 #     into a fresh directory and imported by `bench-layer-tool import` (layer_store_import_tar())
@@ -31,12 +34,20 @@
 set -eu
 export LC_ALL=C
 
+SMOKE=0
+if [[ ${1:-} == --smoke ]]; then
+        SMOKE=1
+        shift
+fi
 srcdir=$(realpath "$(dirname "$0")/../..")
 builddir=$(realpath "${1:-$srcdir/build}")
 SRC=${BENCH_LAYER_SRC:-usr/include usr/share/doc usr/lib/python3.11}
 RUNS=${BENCH_IMPORT_RUNS:-5}
 REPS=${BENCH_MOUNT_REPS:-20}
 SIZES=${BENCH_LAYERS:-1 10 100 500}
+if ((SMOKE)); then
+        SRC=${srcdir#/}/docs RUNS=1 REPS=1 SIZES="1 10" BENCH_NO_RESULTS=1
+fi
 results="$srcdir/tests/bench/RESULTS.md"
 
 log() { echo "bench-layers: $*" >&2; }

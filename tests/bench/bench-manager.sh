@@ -16,6 +16,8 @@
 #                        during more `boxctl list` runs, after the timed ones: DIR/start.data,
 #                        DIR/list.data, with the binaries they ran in DIR/bin
 #   BENCH_NO_RESULTS=1   do not touch RESULTS.md; BENCH_KEEP=1 keeps the temporary directory
+#   --smoke              (first argument) 10 boxes, 1 run of everything, RESULTS.md untouched: a
+#                        correctness check for `meson test --suite bench`, no timing verdicts
 # The binaries are copied first, so that a rebuild during the run changes nothing.
 #
 # Measures:
@@ -33,19 +35,28 @@
 set -eu
 export LC_ALL=C
 
+SMOKE=0
+if [[ ${1:-} == --smoke ]]; then
+        SMOKE=1
+        shift
+fi
 srcdir=$(realpath "$(dirname "$0")/../..")
 builddir=$(realpath "${1:-$srcdir/build}")
 N=${BENCH_BOXES:-1000}
 START_RUNS=${BENCH_START_RUNS:-50}
 LIST_RUNS=${BENCH_LIST_RUNS:-20}
 BULK_RUNS=${BENCH_BULK_RUNS:-3}
+if ((SMOKE)); then
+        N=10 START_RUNS=1 LIST_RUNS=1 BULK_RUNS=1 BENCH_NO_RESULTS=1
+        unset BENCH_PERF
+fi
 results="$srcdir/tests/bench/RESULTS.md"
 
 for b in manager/boxd manager/box-init boxctl/boxctl tests/integration/payload; do
         [[ -x "$builddir/$b" ]] || { echo "bench-manager: $builddir/$b is missing; build first (ninja -C ${builddir#"$srcdir"/})" >&2; exit 2; }
 done
 [[ $(id -u) == 0 ]] || { echo "bench-manager: needs root" >&2; exit 2; }
-(( N >= 100 )) || { echo "bench-manager: BENCH_BOXES must be >= 100" >&2; exit 2; }
+(( N >= 100 || SMOKE )) || { echo "bench-manager: BENCH_BOXES must be >= 100" >&2; exit 2; }
 
 T=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/boxd-bench.XXXXXX")
 P=$T/prefix

@@ -10,6 +10,8 @@
 #       UNITS   number of .box units, default 10000
 #       RUNS    timed runs, default 7 (after one warm-up run)
 #   BENCH_KEEP=1 keeps the generated prefix; BENCH_NO_RESULTS=1 does not touch RESULTS.md.
+#   tests/bench/bench-units.sh --smoke [BOXCTL]: 100 units, 1 run, RESULTS.md untouched (a
+#   correctness check for `meson test --suite bench`; the verify must succeed).
 #
 # The generated search path (all under one temporary prefix):
 #   usr/lib/boxd/units   70 % of the plain boxes, a type-wide box.d/ with one drop-in, slices,
@@ -25,10 +27,18 @@
 set -eu
 export LC_ALL=C
 
+smoke=0
+if [[ ${1:-} == --smoke ]]; then
+        smoke=1
+        shift
+fi
 srcdir=$(realpath "$(dirname "$0")/../..")
 boxctl=$(realpath "${1:-$srcdir/build/boxctl/boxctl}")
 units=${2:-10000}
 runs=${3:-7}
+if ((smoke)); then
+        units=100 runs=1 BENCH_NO_RESULTS=1
+fi
 results="$srcdir/tests/bench/RESULTS.md"
 
 if [[ ! -x "$boxctl" ]]; then
