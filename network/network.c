@@ -45,7 +45,7 @@ static int errorf(char **ret_error, int r, const char *format, ...) {
         return r;
 }
 
-static bool streq_ptr(const char *a, const char *b) {
+static bool net_streq_ptr(const char *a, const char *b) {
         return a && b ? streq(a, b) : a == b;
 }
 
@@ -407,7 +407,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                         return errorf(ret_error, -EBUSY,
                                       "network %s is set up with bridge %s; release it before changing Bridge=",
                                       unit, strna(b));
-                owned = streq_ptr(record_get(rec, "owned"), "yes");
+                owned = net_streq_ptr(record_get(rec, "owned"), "yes");
         } else {
                 r = nl_link_is_bridge(m->nl, bridge);
                 if (r == 0)
@@ -627,7 +627,7 @@ static int boxes_on_network(NetManager *m, const char *unit, char ***ret) {
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                if (streq_ptr(record_get(b[i].rec, "network"), unit) && strv_extend(&l, b[i].name) < 0) {
+                if (net_streq_ptr(record_get(b[i].rec, "network"), unit) && strv_extend(&l, b[i].name) < 0) {
                         box_records_free(b, n);
                         return -ENOMEM;
                 }
@@ -1082,7 +1082,7 @@ int net_box_setup(NetManager *m,
         if (veth) {
                 host_ifname(name, ifname);
                 for (size_t i = 0; i < n_boxes; i++)
-                        if (streq_ptr(record_get(boxes[i].rec, "host_ifname"), ifname)) {
+                        if (net_streq_ptr(record_get(boxes[i].rec, "host_ifname"), ifname)) {
                                 r = errorf(ret_error, -EEXIST, "host interface %s of box %s is used by box %s",
                                            ifname, name, boxes[i].name);
                                 goto out;
@@ -1424,7 +1424,7 @@ int net_box_hosts_content(NetManager *m, const char *box, char **ret) {
                 const char *host = record_get(b[i].rec, "hostname");
                 bool self = streq(b[i].rec && record_get(b[i].rec, "box") ? record_get(b[i].rec, "box") : "",
                                   strempty(record_get(rec, "box")));
-                if (!self && (!network || !streq_ptr(record_get(b[i].rec, "network"), network)))
+                if (!self && (!network || !net_streq_ptr(record_get(b[i].rec, "network"), network)))
                         continue;
                 if (!host || !hostname_is_valid(host))
                         continue;
@@ -1509,7 +1509,7 @@ int net_network_update_hosts(NetManager *m, const char *network_unit) {
                 return r;
         for (size_t i = 0; i < n; i++) {
                 const char *dir = record_get(b[i].rec, "etc_dir");
-                if (!dir || !streq_ptr(record_get(b[i].rec, "network"), network_unit))
+                if (!dir || !net_streq_ptr(record_get(b[i].rec, "network"), network_unit))
                         continue;
                 r = net_box_write_etc(m, b[i].name, dir);
                 if (r < 0 && ret == 0)
