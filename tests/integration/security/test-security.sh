@@ -38,6 +38,9 @@
 #   26    non-empty/frozen pre-existing cgroup, double fork     [26] cgroup: …            probe doublefork
 #   27    AF_PACKET/raw sockets, link down; host accept_ra      [27] net: …               probe net, busybox ip
 #   User=auto: the probe checks again with [Namespaces] User=auto (SKIP while boxd refuses it)
+#
+# Run (as root; it starts its own boxd under a temporary prefix in a network namespace of its
+# own, like every integration test): meson test -C build security -v
 BOXD=$(realpath "$1") BOXCTL=$(realpath "$2") PAYLOAD=$(realpath "$3") PROBE=$(realpath "$4")
 source "$(dirname "$0")/../lib.sh"
 
@@ -330,8 +333,10 @@ if [ -n "$cg" ]; then
         if [ -e "$cg/cgroup.freeze" ] && echo 1 > "$cg/cgroup.freeze" && [ "$(cat "$cg/cgroup.freeze")" = 1 ]; then
                 out=$(timeout 20 "$BOXCTL" --prefix="$P" start cg26.box 2>&1)
                 rc=$?
-                check "[26] start into a pre-existing frozen cgroup is refused (observed rc=$rc: ${out//$'\n'/ })" test "$rc" != 0 -a "$rc" != 124
-                echo 0 > "$cg/cgroup.freeze" 2>/dev/null
+                check "[26] start into a pre-existing frozen cgroup is refused, not hung (observed rc=$rc${out:+: ${out//$'\n'/ }})" \
+                        test "$rc" != 0 -a "$rc" != 124
+                check "[26] and the error says the cgroup is frozen" grep -qi frozen <<<"$out"
+                [ -e "$cg/cgroup.freeze" ] && echo 0 2>/dev/null > "$cg/cgroup.freeze"
                 timeout 20 "$BOXCTL" --prefix="$P" stop cg26.box >/dev/null 2>&1
         else
                 tap_skip "[26] start into a pre-existing frozen cgroup is refused" "the cgroup2 tree has no cgroup.freeze"
