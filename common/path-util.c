@@ -73,3 +73,18 @@ char *path_dirname(const char *p) {
                 return strdup("/");
         return strndup(p, (size_t) (s - p));
 }
+
+const char *path_startswith(const char *path, const char *prefix) {
+        size_t n = strlen(prefix);
+        while (n > 1 && prefix[n - 1] == '/')
+                n--;
+        if (strncmp(path, prefix, n) != 0)
+                return NULL;
+        if (path[n] == '\0')
+                return path + n;
+        if (path[n] != '/' && !(n == 1 && prefix[0] == '/'))
+                return NULL;
+        while (path[n] == '/')
+                n++;
+        return path + n;
+}

@@ -16,3 +16,6 @@ char *path_join(const char *a, const char *b);
 const char *path_basename(const char *p);
 /* The directory part of p, malloc'd ("." if there is none). */
 char *path_dirname(const char *p);
+/* The rest of path after prefix when prefix is path or one of its parent directories (component
+ * by component: "/proc" prefixes "/proc/sys", not "/process"), else NULL. */
+const char *path_startswith(const char *path, const char *prefix);

@@ -84,20 +84,32 @@ _noreturn_ static void exec_helper(Box *b, const SeccompProgram *seccomp, char *
                 _exit(126);
         if (child == 0) {
                 SpawnStep step;
+                sigset_t none;
                 int r;
+                /* until it execs, nothing in the box may look at this process's fds (boxd's, until
+                 * closed) nor attach to it */
+                (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
                 for (int i = 0; i < 3; i++)
                         if (dup2(fds[i], i) < 0)
                                 _exit(126);
+                /* only 0-2 go on; the signal state of boxd (blocked, ignored) does not */
+                (void) syscall(SYS_close_range, 3, ~0U, 0);
+                for (int sig = 1; sig < _NSIG; sig++)
+                        if (sig != SIGKILL && sig != SIGSTOP)
+                                (void) signal(sig, SIG_DFL);
+                sigemptyset(&none);
+                (void) sigprocmask(SIG_SETMASK, &none, NULL);
                 /* a terminal (boxctl exec -t) becomes the controlling terminal of a new session */
                 if (isatty(0)) {
                         (void) setsid();
                         (void) ioctl(0, TIOCSCTTY, 0);
                 }
-                (void) syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
                 r = box_apply_credentials(c, seccomp, user, workdir, &env, &step);
                 if (r < 0) {
                         dprintf(2, "boxctl exec: failed at step %s in %s: %s\n", spawn_step_to_string(step), b->id,
-                                strerror(-r));
+                                step == STEP_WORKING_DIRECTORY && r == -EXDEV
+                                        ? "the working directory resolves to a place outside the box"
+                                        : strerror(-r));
                         _exit(126);
                 }
                 execvpe(argv[0], argv, env);

@@ -239,6 +239,16 @@ int box_mounts_prepare(const BoxConfig *c, const char *volumes_dir, BoxMountList
                 box_mount_list_done(&l);
                 return r;
         }
+        /* nothing may be mounted over the root or the kernel's /proc and /sys: the masking and the
+         * read-only views of those would be undone */
+        for (size_t i = 0; i < l.n; i++) {
+                const char *t = l.items[i].target;
+                if (streq(t, "/") || path_startswith(t, "/proc") || path_startswith(t, "/sys")) {
+                        *ret_error = strprintf("%s: mounting over /, /proc or /sys is not allowed", l.items[i].setting);
+                        box_mount_list_done(&l);
+                        return -EPERM;
+                }
+        }
         /* parents before children ("/a" sorts before "/a/b"); a stable insertion sort keeps the
          * order of equal targets, so the last one listed ends up on top */
         for (size_t i = 1; i < l.n; i++) {

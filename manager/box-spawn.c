@@ -128,11 +128,24 @@ static int mount_dev(const char *dev) {
         return 0;
 }
 
-static int ensure_dir(const char *root, const char *sub, char *buf, size_t n) {
-        snprintf(buf, n, "%s%s", root, sub);
+/* The mount points of the API filesystems, by index in the sync message's detail */
+static const char *const api_dirs[] = { "/proc", "/sys", "/dev", "/run", "/run/host", "/tmp" };
+
+const char *box_api_dir(int i) {
+        return i >= 0 && (size_t) i < ELEMENTSOF(api_dirs) ? api_dirs[i] : NULL;
+}
+
+/* Creates ROOT/api_dirs[i] (a directory of the root filesystem, never followed if it is a
+ * symlink: a rootfs with "proc -> /" must not get the host's view mounted anywhere). */
+static void ensure_api_dir(const ChildArgs *a, int i, char *buf, size_t n) {
+        struct stat st;
+        snprintf(buf, n, "%s%s", a->root, api_dirs[i]);
         if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+                child_fail_detail(a, STEP_MOUNT_API, errno, i);
+        if (lstat(buf, &st) < 0)
+                child_fail_detail(a, STEP_MOUNT_API, errno, i);
+        if (!S_ISDIR(st.st_mode))
+                child_fail_detail(a, STEP_MOUNT_API, S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR, i);
 }
 
 static int loopback_up(void) {
@@ -314,6 +327,13 @@ int box_apply_credentials(const BoxConfig *c, const SeccompProgram *seccomp, con
         *ret_step = STEP_WORKING_DIRECTORY;
         if (chdir(workdir ?: s.working_directory ?: "/") < 0)
                 return -errno;
+        {
+                /* a directory reached through an fd or a symlink of /proc may lie outside the box
+                 * (CVE-2024-21626): then the kernel cannot name it from the box's root */
+                char cwd[PATH_MAX];
+                if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/')
+                        return -EXDEV;
+        }
 
         *ret_step = STEP_NO_NEW_PRIVILEGES;
         if (c->security.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -327,6 +347,10 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         const BoxSection *s = &c->box;
         char buf[PATH_MAX];
         SyncMessage go;
+
+        /* while it holds boxd's fds, no process of a box (one joining its namespaces) may attach
+         * to it or read them; execve() of box-init makes it dumpable again */
+        (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
         /* wait until the parent has attached us to every cgroup hierarchy */
         if (read(a->go_fd, &go, 1) != 1)
@@ -353,9 +377,9 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         }
 
         /* STEP_MOUNT_API */
-        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/proc", buf, sizeof buf));
+        ensure_api_dir(a, 0, buf, sizeof buf);
         CHILD_CHECK(a, STEP_MOUNT_API, mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
-        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/sys", buf, sizeof buf));
+        ensure_api_dir(a, 1, buf, sizeof buf);
         if (mount("sysfs", buf, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
                 /* a box sharing the host's network namespace may not mount a new sysfs: bind it */
                 CHILD_CHECK(a, STEP_MOUNT_API, mount("/sys", buf, NULL, MS_BIND | MS_REC, NULL));
@@ -372,18 +396,18 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                           NULL) < 0 && errno != ENOENT)
                         child_fail(a, STEP_MOUNT_API, errno);
         }
-        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/dev", buf, sizeof buf));
+        ensure_api_dir(a, 2, buf, sizeof buf);
         {
                 int r = mount_dev(buf);
                 if (r < 0)
                         child_fail(a, STEP_MOUNT_API, r);
         }
-        CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/run", buf, sizeof buf));
+        ensure_api_dir(a, 3, buf, sizeof buf);
         CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m"));
         if (a->notify_path) {
                 /* the notification socket appears at /run/host/notify, as in systemd-nspawn */
                 int fd;
-                CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/run/host", buf, sizeof buf));
+                ensure_api_dir(a, 4, buf, sizeof buf);
                 snprintf(buf, sizeof buf, "%s/run/host/notify", a->root);
                 fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0)
@@ -392,7 +416,7 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 CHILD_CHECK(a, STEP_MOUNT_API, mount(a->notify_path, buf, NULL, MS_BIND, NULL));
         }
         if (c->rootfs.read_only) {
-                CHILD_CHECK(a, STEP_MOUNT_API, ensure_dir(a->root, "/tmp", buf, sizeof buf));
+                ensure_api_dir(a, 5, buf, sizeof buf);
                 CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m"));
         }
 
@@ -911,6 +935,15 @@ int box_spawn(Box *b) {
         r = box_setup_slices(b);
         if (r < 0)
                 goto fail;
+        r = cgroup_check_unused(m->cgroup, b->cgroup_path);
+        if (r < 0) {
+                free(b->failed_message);
+                b->failed_message = strprintf("the cgroup %s exists already and holds processes or is frozen; "
+                                              "boxd starts boxes only in cgroups of its own", b->cgroup_path);
+                /* not ours: nothing of it may be killed or removed when this start is cleaned up */
+                b->cgroup_path = mfree_str(b->cgroup_path);
+                goto fail;
+        }
         r = cgroup_create(m->cgroup, b->cgroup_path);
         if (r < 0)
                 goto fail;

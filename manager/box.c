@@ -489,7 +489,16 @@ static int on_sync(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (k == (ssize_t) sizeof msg) {
                 b->failed_step = msg.step > 0 && msg.step < _STEP_MAX ? (SpawnStep) msg.step : STEP_EXEC;
                 b->failed_errno = msg.error;
-                if (b->failed_step == STEP_MOUNTS && msg.detail >= 0) {
+                if (b->failed_step == STEP_MOUNT_API && box_api_dir(msg.detail)) {
+                        free(b->failed_message);
+                        b->failed_message = msg.error == ELOOP || msg.error == ENOTDIR
+                                ? strprintf("the root filesystem's %s is %s; it must be a directory", box_api_dir(msg.detail),
+                                            msg.error == ELOOP ? "a symlink" : "not a directory")
+                                : strprintf("%s: %s", box_api_dir(msg.detail), strerror(msg.error));
+                } else if (b->failed_step == STEP_WORKING_DIRECTORY && msg.error == EXDEV) {
+                        free(b->failed_message);
+                        b->failed_message = strdup("the working directory resolves to a place outside the box");
+                } else if (b->failed_step == STEP_MOUNTS && msg.detail >= 0) {
                         _cleanup_free_ char *what = (size_t) msg.detail < strv_length(b->mount_settings)
                                                             ? strdup(b->mount_settings[msg.detail])
                                                             : box_mounts_protect_describe(b->unit->config, msg.detail);

@@ -170,4 +170,6 @@ int box_seccomp_program(Manager *m, const BoxConfig *c, const SeccompProgram **r
 int box_apply_credentials(const BoxConfig *c, const SeccompProgram *seccomp, const char *user, const char *workdir,
                           char ***env, SpawnStep *ret_step);
 int box_spawn(Box *b);
+/* The mount point of an API filesystem named by index in a MOUNT_API failure, or NULL. */
+const char *box_api_dir(int i);
 void box_spawn_cleanup(Box *b); /* mounts/dirs/cgroup after the box ended */

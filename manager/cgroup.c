@@ -818,6 +818,33 @@ const char *cgroup_driver_describe(const CgroupDriver *d) {
 
 /* ---- create / remove ---- */
 
+int cgroup_check_unused(CgroupDriver *d, const char *path) {
+        int r = validate_path(path, false);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < d->n_hierarchies; i++) {
+                CgroupHierarchy *h = &d->hierarchies[i];
+                _cleanup_free_ char *dir = hierarchy_dir(h, path), *procs = NULL, *state = NULL;
+                _cleanup_free_ char *procs_file = NULL, *state_file = NULL;
+                if (!dir)
+                        return -ENOMEM;
+                if (access(dir, F_OK) < 0)
+                        continue; /* the usual case: it does not exist yet */
+                procs_file = strprintf("%s/cgroup.procs", dir);
+                if (!procs_file)
+                        return -ENOMEM;
+                if (cg_read_file(procs_file, &procs) >= 0 && procs[strspn(procs, " \n")] != '\0')
+                        return log_debug_errno(-EBUSY, "%s exists and holds processes", dir);
+                state_file = strprintf("%s/%s", dir, h->v2 ? "cgroup.events" : "freezer.state");
+                if (!state_file)
+                        return -ENOMEM;
+                if (cg_read_file(state_file, &state) >= 0 &&
+                    (h->v2 ? strstr(state, "frozen 1") != NULL : strstr(state, "THAWED") == NULL))
+                        return log_debug_errno(-EBUSY, "%s exists and is frozen", dir);
+        }
+        return 0;
+}
+
 int cgroup_create(CgroupDriver *d, const char *path) {
         int r = validate_path(path, false);
         if (r < 0)

@@ -79,6 +79,9 @@ int cgroup_create(CgroupDriver *d, const char *path);
  * DeviceAllow= ("PATH rwm", "char-NAME rwm"); -EOPNOTSUPP for DeviceAllow= without the controller. */
 /* Delegate=yes with a user namespace: the box's cgroup2 directory (and the files that delegation
  * needs: cgroup.procs, cgroup.threads, cgroup.subtree_control) belong to the box's root. */
+/* -EBUSY when the cgroup of path exists in some hierarchy with processes in it or frozen: boxd
+ * never starts a box into (nor later kills or removes) a cgroup it did not make for it. */
+int cgroup_check_unused(CgroupDriver *d, const char *path);
 int cgroup_chown(CgroupDriver *d, const char *path, uid_t uid, gid_t gid);
 int cgroup_apply_devices(CgroupDriver *d, const char *path, char **device_allow, const char **ret_bad);
 int cgroup_apply(CgroupDriver *d, const char *path, const CgroupConfig *c, const char **ret_key);

@@ -182,6 +182,23 @@ check "a box with a deny list SystemCallFilter=~mkdir:ENOTBLK mkdirat:ENOTBLK st
 out=$(bx exec seccomp2.box -- mkdir /tmp/d 2>&1)
 check "mkdir fails with the errno given (ENOTBLK), also in boxctl exec" grep -q "Block device required" <<<"$out"
 check "stop it" bx stop seccomp2.box
+DOCKER_PROFILE=$(realpath "$(dirname "$0")/../../security/docker-default.json")
+unit dockerprof.box "[Box]" "ExecStart=/payload sleep" "[Security]" "SeccompProfile=$DOCKER_PROFILE"
+check "a box under Docker's default profile (SeccompProfile=) starts" bx start dockerprof.box
+check "it blocks unshare" bash -c "! $BOXCTL --prefix=$P exec dockerprof.box -- unshare -U true"
+check "and allows ordinary work" bx exec dockerprof.box -- sh -c 'mkdir -p /tmp/w && echo x > /tmp/w/f && cat /tmp/w/f && ls / >/dev/null'
+check "stop it" bx stop dockerprof.box
+if [ -r /usr/share/containers/seccomp.json ]; then
+        unit podmanprof.box "[Box]" "ExecStart=/payload sleep" "[Security]" "SeccompProfile=/usr/share/containers/seccomp.json"
+        check "a box under containers-common's profile starts" bx start podmanprof.box
+        # that profile lets unshare(2) through (podman relies on capabilities): without
+        # CAP_SYS_ADMIN a new mount namespace is still refused
+        check "unshare of a mount namespace fails in it" bash -c "! $BOXCTL --prefix=$P exec podmanprof.box -- unshare -m true"
+        check "and ordinary work runs" bx exec podmanprof.box -- sh -c 'echo x > /tmp/f && cat /tmp/f'
+        check "stop it" bx stop podmanprof.box
+else
+        tap_skip "containers-common's seccomp profile" "/usr/share/containers/seccomp.json is missing"
+fi
 unit badfilter.box "[Box]" "ExecStart=/payload sleep" "[Security]" "SeccompProfile=/nonexistent/profile.json"
 out=$(bx start badfilter.box 2>&1)
 check "an unreadable SeccompProfile= fails the start at step SECCOMP, naming the file" grep -q "SECCOMP.*nonexistent/profile.json" <<<"$out"
@@ -333,7 +350,8 @@ bx stop $(seq -f 'm%g.box' 1 20) >/dev/null
 alive() { [ -r /proc/$1/stat ] && [ "$(cut -d')' -f2 /proc/$1/stat | awk '{print $1}')" != Z ]; }
 count_alive() { pids_left=0; for p in $pids_before; do alive $p && pids_left=$((pids_left+1)); done; [ $pids_left = 0 ]; }
 wait_for 10 count_alive; count_alive
-[ $pids_left = 0 ] && tap_ok "stopping re-adopted boxes ends them" || tap_fail "re-adopted stop" "$pids_left left"
+[ $pids_left = 0 ] && tap_ok "stopping re-adopted boxes ends them" ||
+        tap_fail "re-adopted stop" "$pids_left left: $(for p in $pids_before; do alive $p && echo "$p=$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) $(grep State /proc/$p/status 2>/dev/null)"; done)"
 
 # ---- apply ----
 unit ap1.box "[Box]" "ExecStart=/payload sleep" "[Install]" "WantedBy=default.target"
