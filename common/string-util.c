@@ -164,3 +164,14 @@ char *quote_word(const char *s) {
         free(e);
         return r;
 }
+
+int error_setf(char **ret_error, int r, const char *format, ...) {
+        va_list ap;
+        if (ret_error && !*ret_error) {
+                va_start(ap, format);
+                if (vasprintf(ret_error, format, ap) < 0)
+                        *ret_error = NULL;
+                va_end(ap);
+        }
+        return r;
+}

@@ -26,6 +26,9 @@ char *strstrip(char *s);
 /* Appends the NULL-terminated list of strings to *x (reallocating); returns *x or NULL on OOM. */
 char *strextend_internal(char **x, ...);
 #define strextend(x, ...) strextend_internal(x, __VA_ARGS__, NULL)
+/* Sets *ret_error (if ret_error is not NULL and no message is there yet) to the formatted
+ * message; returns r, so that "return error_setf(ret_error, -EINVAL, …);" reads well. */
+int error_setf(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
 /* malloc'd printf, NULL on OOM */
 char *strprintf(const char *format, ...) _printf_(1, 2);
 

@@ -33,17 +33,6 @@ struct NetManager {
         bool nft_ready;
 };
 
-static int errorf(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
-static int errorf(char **ret_error, int r, const char *format, ...) {
-        va_list ap;
-        if (ret_error && !*ret_error) {
-                va_start(ap, format);
-                if (vasprintf(ret_error, format, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return r;
-}
 
 static bool name_is_safe(const char *s) {
         return !isempty(s) && strlen(s) <= 255 && s[0] != '.' &&
@@ -131,7 +120,7 @@ static int nft_ready(NetManager *m, char **ret_error) {
                 return 0;
         r = nft_table_ensure(m->nft, &msg);
         if (r < 0)
-                return errorf(ret_error, r, "creating nftables table inet %s: %s", m->table, strna(msg));
+                return error_setf(ret_error, r, "creating nftables table inet %s: %s", m->table, strna(msg));
         m->nft_ready = true;
         return 0;
 }
@@ -154,7 +143,7 @@ static int nft_record_apply(NetManager *m, const char *rec, bool add, char **ret
                         return r;
                 r = nft_element_add(m->nft, set, bar + 1, &msg);
                 if (r < 0)
-                        return errorf(ret_error, r, "adding { %s } to nftables set %s of table %s: %s", bar + 1,
+                        return error_setf(ret_error, r, "adding { %s } to nftables set %s of table %s: %s", bar + 1,
                                       set, m->table, strna(msg));
                 return 0;
         }
@@ -245,22 +234,22 @@ static int network_plan(const char *unit, const NetworkConfig *cfg, NetPlan *ret
         int r;
 
         if (strv_length(cfg->network.subnet) == 0)
-                return errorf(ret_error, -EINVAL, "network %s has no Subnet=", unit);
+                return error_setf(ret_error, -EINVAL, "network %s has no Subnet=", unit);
         STRV_FOREACH(s, cfg->network.subnet) {
                 IPPrefix *sub = &p.subnets[p.n];
                 if (p.n >= ELEMENTSOF(p.subnets))
-                        return errorf(ret_error, -E2BIG, "network %s has too many subnets", unit);
+                        return error_setf(ret_error, -E2BIG, "network %s has too many subnets", unit);
                 r = parse_ip_prefix(*s, sub);
                 if (r < 0)
-                        return errorf(ret_error, -EINVAL, "Subnet=%s of network %s does not parse", *s, unit);
+                        return error_setf(ret_error, -EINVAL, "Subnet=%s of network %s does not parse", *s, unit);
                 /* "10.0.3.7/24" means 10.0.3.0/24 */
                 for (unsigned i = sub->prefixlen; i < family_bits(sub->addr.family); i++)
                         sub->addr.bytes[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
                 if (subnet_hosts(sub) < 2)
-                        return errorf(ret_error, -EINVAL, "Subnet=%s of network %s is too small", *s, unit);
+                        return error_setf(ret_error, -EINVAL, "Subnet=%s of network %s is too small", *s, unit);
                 for (size_t j = 0; j < p.n; j++)
                         if (ip_prefix_overlaps(&p.subnets[j], sub))
-                                return errorf(ret_error, -EINVAL, "Subnet=%s of network %s overlaps %s", *s,
+                                return error_setf(ret_error, -EINVAL, "Subnet=%s of network %s overlaps %s", *s,
                                               unit, format_ip_prefix(&p.subnets[j], buf));
                 subnet_nth(sub, 1, &p.gateways[p.n]);
                 p.n++;
@@ -269,14 +258,14 @@ static int network_plan(const char *unit, const NetworkConfig *cfg, NetPlan *ret
                 IPAddress a;
                 bool found = false;
                 if (parse_ip_address(*g, &a) < 0)
-                        return errorf(ret_error, -EINVAL, "Gateway=%s of network %s does not parse", *g, unit);
+                        return error_setf(ret_error, -EINVAL, "Gateway=%s of network %s does not parse", *g, unit);
                 for (size_t j = 0; j < p.n; j++)
                         if (ip_prefix_contains(&p.subnets[j], &a)) {
                                 p.gateways[j] = a;
                                 found = true;
                         }
                 if (!found)
-                        return errorf(ret_error, -EINVAL, "Gateway=%s is outside the subnets of network %s", *g,
+                        return error_setf(ret_error, -EINVAL, "Gateway=%s is outside the subnets of network %s", *g,
                                       unit);
         }
         *ret = p;
@@ -346,10 +335,10 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
         int r, ifindex;
 
         if (!name_is_safe(unit) || !cfg)
-                return errorf(ret_error, -EINVAL, "invalid network unit name \"%s\"", strempty(unit));
+                return error_setf(ret_error, -EINVAL, "invalid network unit name \"%s\"", strempty(unit));
         net_network_bridge_name(unit, cfg, bridge);
         if (!ifname_valid(bridge))
-                return errorf(ret_error, -EINVAL, "Bridge=%s of network %s is not a valid interface name", bridge,
+                return error_setf(ret_error, -EINVAL, "Bridge=%s of network %s is not a valid interface name", bridge,
                               unit);
         r = network_plan(unit, cfg, &plan, ret_error);
         if (r < 0)
@@ -372,7 +361,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                         continue;
                 obridge = record_get(orec, "bridge");
                 if (obridge && streq(obridge, bridge))
-                        return errorf(ret_error, -EEXIST, "bridge %s of network %s is already used by network %s",
+                        return error_setf(ret_error, -EEXIST, "bridge %s of network %s is already used by network %s",
                                       bridge, unit, *o);
                 r = record_get_all(orec, "subnet", &osubs);
                 if (r < 0)
@@ -383,7 +372,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                                 continue;
                         for (size_t j = 0; j < plan.n; j++)
                                 if (ip_prefix_overlaps(&op, &plan.subnets[j]))
-                                        return errorf(ret_error, -EEXIST,
+                                        return error_setf(ret_error, -EEXIST,
                                                       "subnet %s of network %s overlaps %s of network %s",
                                                       format_ip_prefix(&plan.subnets[j], buf), unit, *s, *o);
                 }
@@ -395,22 +384,22 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                 return -ENOMEM;
         r = record_read(path, &rec);
         if (r < 0 && r != -ENOENT)
-                return errorf(ret_error, r, "reading %s: %s", path, strerror(-r));
+                return error_setf(ret_error, r, "reading %s: %s", path, strerror(-r));
         fresh = r == -ENOENT;
         if (!fresh) {
                 const char *b = record_get(rec, "bridge");
                 if (!b || !streq(b, bridge))
-                        return errorf(ret_error, -EBUSY,
+                        return error_setf(ret_error, -EBUSY,
                                       "network %s is set up with bridge %s; release it before changing Bridge=",
                                       unit, strna(b));
                 owned = streq_ptr(record_get(rec, "owned"), "yes");
         } else {
                 r = nl_link_is_bridge(m->nl, bridge);
                 if (r == 0)
-                        return errorf(ret_error, -ENOTTY, "interface %s of network %s exists and is not a bridge",
+                        return error_setf(ret_error, -ENOTTY, "interface %s of network %s exists and is not a bridge",
                                       bridge, unit);
                 if (r < 0 && r != -ENODEV)
-                        return errorf(ret_error, r, "looking up bridge %s: %s", bridge, strerror(-r));
+                        return error_setf(ret_error, r, "looking up bridge %s: %s", bridge, strerror(-r));
                 owned = r == -ENODEV;
                 rec = strv_free(rec);
                 if (record_add(&rec, "unit", unit) < 0 || record_add(&rec, "bridge", bridge) < 0 ||
@@ -444,24 +433,24 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                 /* the record exists before the objects it names */
                 r = record_write(path, rec);
                 if (r < 0)
-                        return errorf(ret_error, r, "writing %s: %s", path, strerror(-r));
+                        return error_setf(ret_error, r, "writing %s: %s", path, strerror(-r));
         }
 
         if (owned && nl_link_ifindex(m->nl, bridge) == -ENODEV) {
                 r = nl_bridge_create(m->nl, bridge);
                 if (r < 0) {
-                        errorf(ret_error, r, "creating bridge %s of network %s: %s", bridge, unit, strerror(-r));
+                        error_setf(ret_error, r, "creating bridge %s of network %s: %s", bridge, unit, strerror(-r));
                         goto fail;
                 }
         }
         r = nl_link_set_up(m->nl, bridge);
         if (r < 0) {
-                errorf(ret_error, r, "bringing up bridge %s: %s", bridge, strerror(-r));
+                error_setf(ret_error, r, "bringing up bridge %s: %s", bridge, strerror(-r));
                 goto fail;
         }
         ifindex = nl_link_ifindex(m->nl, bridge);
         if (ifindex < 0) {
-                r = errorf(ret_error, ifindex, "bridge %s vanished", bridge);
+                r = error_setf(ret_error, ifindex, "bridge %s vanished", bridge);
                 goto fail;
         }
         for (size_t j = 0; j < plan.n; j++) {
@@ -481,7 +470,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                 }
                 r = nl_addr_add(m->nl, ifindex, &gw);
                 if (r < 0 && r != -EEXIST) {
-                        errorf(ret_error, r, "adding gateway address %s to bridge %s: %s",
+                        error_setf(ret_error, r, "adding gateway address %s to bridge %s: %s",
                                format_ip_prefix(&gw, buf2), bridge, strerror(-r));
                         goto fail;
                 }
@@ -495,13 +484,13 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
         }
         r = write_sysctl(bridge_path, "1");
         if (r < 0) {
-                errorf(ret_error, r, "setting %s: %s", bridge_path, strerror(-r));
+                error_setf(ret_error, r, "setting %s: %s", bridge_path, strerror(-r));
                 goto fail;
         }
         if (cfg->network.ip_masquerade) {
                 r = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
                 if (r < 0) {
-                        errorf(ret_error, r, "enabling net.ipv4.ip_forward: %s", strerror(-r));
+                        error_setf(ret_error, r, "enabling net.ipv4.ip_forward: %s", strerror(-r));
                         goto fail;
                 }
         }
@@ -525,7 +514,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
         return 0;
 
 fail_nl:
-        errorf(ret_error, r, "configuring bridge %s of network %s: %s", bridge, unit, strerror(-r));
+        error_setf(ret_error, r, "configuring bridge %s of network %s: %s", bridge, unit, strerror(-r));
 fail:
         if (fresh) {
                 (void) network_undo(m, unit, rec);
@@ -541,7 +530,7 @@ int net_network_release(NetManager *m, const char *unit, char **ret_error) {
         int r;
 
         if (!name_is_safe(unit))
-                return errorf(ret_error, -EINVAL, "invalid network unit name \"%s\"", strempty(unit));
+                return error_setf(ret_error, -EINVAL, "invalid network unit name \"%s\"", strempty(unit));
         path = path_of(m, "networks", unit);
         if (!path)
                 return -ENOMEM;
@@ -549,18 +538,18 @@ int net_network_release(NetManager *m, const char *unit, char **ret_error) {
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
-                return errorf(ret_error, r, "reading %s: %s", path, strerror(-r));
+                return error_setf(ret_error, r, "reading %s: %s", path, strerror(-r));
         r = boxes_on_network(m, unit, &users);
         if (r < 0)
                 return r;
         if (users)
-                return errorf(ret_error, -EBUSY, "network %s is still used by box %s", unit, users[0]);
+                return error_setf(ret_error, -EBUSY, "network %s is still used by box %s", unit, users[0]);
         r = network_undo(m, unit, rec);
         if (r < 0)
-                return errorf(ret_error, r, "removing network %s (bridge %s): %s", unit,
+                return error_setf(ret_error, r, "removing network %s (bridge %s): %s", unit,
                               strna(record_get(rec, "bridge")), strerror(-r));
         if (unlink(path) < 0 && errno != ENOENT)
-                return errorf(ret_error, -errno, "removing %s: %m", path);
+                return error_setf(ret_error, -errno, "removing %s: %m", path);
         return nft_maybe_drop_table(m);
 }
 
@@ -703,10 +692,10 @@ static int box_teardown_one(NetManager *m, const char *name, char **ret_error) {
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
-                return errorf(ret_error, r, "reading %s: %s", path, strerror(-r));
+                return error_setf(ret_error, r, "reading %s: %s", path, strerror(-r));
         r = box_undo(m, rec);
         if (r < 0)
-                return errorf(ret_error, r, "tearing down the network of box %s (interface %s): %s", name,
+                return error_setf(ret_error, r, "tearing down the network of box %s (interface %s): %s", name,
                               strna(record_get(rec, "host_ifname")), strerror(-r));
         if (record_get(rec, "network")) {
                 network = strdup(record_get(rec, "network"));
@@ -714,7 +703,7 @@ static int box_teardown_one(NetManager *m, const char *name, char **ret_error) {
                         return -ENOMEM;
         }
         if (unlink(path) < 0 && errno != ENOENT)
-                return errorf(ret_error, -errno, "removing %s: %m", path);
+                return error_setf(ret_error, -errno, "removing %s: %m", path);
         if (network)
                 (void) net_network_update_hosts(m, network);
         return 0;
@@ -723,7 +712,7 @@ static int box_teardown_one(NetManager *m, const char *name, char **ret_error) {
 int net_box_teardown(NetManager *m, const char *box, char **ret_error) {
         _cleanup_free_ char *name = box ? box_short_name(box) : NULL;
         if (!name || !name_is_safe(name))
-                return errorf(ret_error, -EINVAL, "invalid box name \"%s\"", strempty(box));
+                return error_setf(ret_error, -EINVAL, "invalid box name \"%s\"", strempty(box));
         return box_teardown_one(m, name, ret_error);
 }
 
@@ -734,7 +723,7 @@ int net_recover(NetManager *m, char *const *running, char **ret_error) {
 
         r = box_records_load(m, &b, &n);
         if (r < 0)
-                return errorf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
+                return error_setf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
         for (size_t i = 0; i < n; i++) {
                 bool alive = false;
                 STRV_FOREACH(s, running) {
@@ -922,11 +911,11 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
 
         r = nl_route_open(netns_fd, &box_nl);
         if (r < 0)
-                return errorf(ret_error, r, "opening a netlink socket in the namespace of box %s: %s", name,
+                return error_setf(ret_error, r, "opening a netlink socket in the namespace of box %s: %s", name,
                               strerror(-r));
         r = nl_link_set_up(box_nl, "lo");
         if (r < 0) {
-                errorf(ret_error, r, "bringing up lo in box %s: %s", name, strerror(-r));
+                error_setf(ret_error, r, "bringing up lo in box %s: %s", name, strerror(-r));
                 goto finish;
         }
         if (!ifname)
@@ -934,7 +923,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
         if (bridge) {
                 master = nl_link_ifindex(m->nl, bridge);
                 if (master < 0) {
-                        r = errorf(ret_error, master, "bridge %s of box %s: %s", bridge, name, strerror(-master));
+                        r = error_setf(ret_error, master, "bridge %s of box %s: %s", bridge, name, strerror(-master));
                         goto finish;
                 }
                 r = nl_link_mtu(m->nl, bridge, &mtu);
@@ -943,17 +932,17 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
         }
         r = nl_veth_create(m->nl, ifname, master, "host0", netns_fd, mtu);
         if (r < 0) {
-                errorf(ret_error, r, "creating veth %s/host0 for box %s: %s", ifname, name, strerror(-r));
+                error_setf(ret_error, r, "creating veth %s/host0 for box %s: %s", ifname, name, strerror(-r));
                 goto finish;
         }
         r = nl_link_set_up(box_nl, "host0");
         if (r < 0) {
-                errorf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));
+                error_setf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));
                 goto finish;
         }
         host0 = nl_link_ifindex(box_nl, "host0");
         if (host0 < 0) {
-                r = errorf(ret_error, host0, "host0 of box %s vanished", name);
+                r = error_setf(ret_error, host0, "host0 of box %s vanished", name);
                 goto finish;
         }
         r = record_get_all(rec, "address", &addrs);
@@ -965,7 +954,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
                 if (r >= 0)
                         r = nl_addr_add(box_nl, host0, &p);
                 if (r < 0) {
-                        errorf(ret_error, r, "adding address %s to host0 of box %s: %s", *a, name, strerror(-r));
+                        error_setf(ret_error, r, "adding address %s to host0 of box %s: %s", *a, name, strerror(-r));
                         goto finish;
                 }
         }
@@ -978,7 +967,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
                 if (r >= 0)
                         r = nl_route_add_default(box_nl, host0, &gw);
                 if (r < 0) {
-                        errorf(ret_error, r, "adding the default route via %s in box %s: %s",
+                        error_setf(ret_error, r, "adding the default route via %s in box %s: %s",
                                format_ip_address(&gw, buf), name, strerror(-r));
                         goto finish;
                 }
@@ -1032,19 +1021,19 @@ int net_box_setup(NetManager *m,
         int r;
 
         if (!box || !c || netns_fd < 0)
-                return errorf(ret_error, -EINVAL, "net_box_setup: missing argument");
+                return error_setf(ret_error, -EINVAL, "net_box_setup: missing argument");
         name = box_short_name(box);
         if (!name)
                 return -ENOMEM;
         if (!name_is_safe(name))
-                return errorf(ret_error, -EINVAL, "invalid box name \"%s\"", box);
+                return error_setf(ret_error, -EINVAL, "invalid box name \"%s\"", box);
         if ((network_unit == NULL) != (net == NULL) || (network_unit && !name_is_safe(network_unit)))
-                return errorf(ret_error, -EINVAL, "box %s: network unit and its configuration go together", name);
+                return error_setf(ret_error, -EINVAL, "box %s: network unit and its configuration go together", name);
         path = path_of(m, "boxes", name);
         if (!path)
                 return -ENOMEM;
         if (access(path, F_OK) >= 0)
-                return errorf(ret_error, -EEXIST, "the network of box %s is already set up (%s)", name, path);
+                return error_setf(ret_error, -EEXIST, "the network of box %s is already set up (%s)", name, path);
 
         if (net) {
                 _cleanup_free_ char *np = path_of(m, "networks", network_unit);
@@ -1052,7 +1041,7 @@ int net_box_setup(NetManager *m,
                         return -ENOMEM;
                 bridge = net_network_bridge_name(network_unit, net, bridge_buf);
                 if (access(np, F_OK) < 0)
-                        return errorf(ret_error, -ENOENT, "network %s of box %s is not set up", network_unit, name);
+                        return error_setf(ret_error, -ENOENT, "network %s of box %s is not set up", network_unit, name);
                 r = network_plan(network_unit, net, &plan, ret_error);
                 if (r < 0)
                         return r;
@@ -1060,17 +1049,17 @@ int net_box_setup(NetManager *m,
                 bridge = c->network.bridge;
                 r = nl_link_is_bridge(m->nl, bridge);
                 if (r == -ENODEV)
-                        return errorf(ret_error, r, "bridge %s of box %s does not exist", bridge, name);
+                        return error_setf(ret_error, r, "bridge %s of box %s does not exist", bridge, name);
                 if (r == 0)
-                        return errorf(ret_error, -ENOTTY, "interface %s of box %s is not a bridge", bridge, name);
+                        return error_setf(ret_error, -ENOTTY, "interface %s of box %s is not a bridge", bridge, name);
                 if (r < 0)
-                        return errorf(ret_error, r, "looking up bridge %s: %s", bridge, strerror(-r));
+                        return error_setf(ret_error, r, "looking up bridge %s: %s", bridge, strerror(-r));
         }
         veth = c->network.virtual_ethernet || bridge;
 
         r = box_records_load(m, &boxes, &n_boxes);
         if (r < 0)
-                return errorf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
+                return error_setf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
         r = used_addresses(boxes, n_boxes, name, &used);
         if (r < 0)
                 goto out;
@@ -1079,7 +1068,7 @@ int net_box_setup(NetManager *m,
                 host_ifname(name, ifname);
                 for (size_t i = 0; i < n_boxes; i++)
                         if (streq_ptr(record_get(boxes[i].rec, "host_ifname"), ifname)) {
-                                r = errorf(ret_error, -EEXIST, "host interface %s of box %s is used by box %s",
+                                r = error_setf(ret_error, -EEXIST, "host interface %s of box %s is used by box %s",
                                            ifname, name, boxes[i].name);
                                 goto out;
                         }
@@ -1097,7 +1086,7 @@ int net_box_setup(NetManager *m,
                 goto out;
         }
         if (want && !veth) {
-                r = errorf(ret_error, -EINVAL, "Address= of box %s needs VirtualEthernet= or Bridge=", name);
+                r = error_setf(ret_error, -EINVAL, "Address= of box %s needs VirtualEthernet= or Bridge=", name);
                 goto out;
         }
         STRV_FOREACH(a, want) {
@@ -1107,7 +1096,7 @@ int net_box_setup(NetManager *m,
                 if (streq(*a, "auto"))
                         continue;
                 if (parse_ip_prefix(*a, &p) < 0) {
-                        r = errorf(ret_error, -EINVAL, "Address=%s of box %s does not parse", *a, name);
+                        r = error_setf(ret_error, -EINVAL, "Address=%s of box %s does not parse", *a, name);
                         goto out;
                 }
                 for (size_t j = 0; j < plan.n; j++)
@@ -1116,14 +1105,14 @@ int net_box_setup(NetManager *m,
                                 inside = true;
                                 subnet_nth(&plan.subnets[j], subnet_hosts(&plan.subnets[j]) + 1, &bcast);
                                 if (ip_equal(&p.addr, &plan.gateways[j])) {
-                                        r = errorf(ret_error, -EADDRINUSE,
+                                        r = error_setf(ret_error, -EADDRINUSE,
                                                    "Address=%s of box %s is the gateway of network %s", *a, name,
                                                    network_unit);
                                         goto out;
                                 }
                                 if (ip_equal(&p.addr, &plan.subnets[j].addr) ||
                                     (p.addr.family == AF_INET && ip_equal(&p.addr, &bcast))) {
-                                        r = errorf(ret_error, -EINVAL,
+                                        r = error_setf(ret_error, -EINVAL,
                                                    "Address=%s of box %s is not a host address of %s", *a, name,
                                                    format_ip_prefix(&plan.subnets[j], buf));
                                         goto out;
@@ -1132,13 +1121,13 @@ int net_box_setup(NetManager *m,
                 if (!inside) {
                         if (!subnets_of_family(&plan, p.addr.family, subnets, sizeof subnets))
                                 snprintf(subnets, sizeof subnets, "the subnets");
-                        r = errorf(ret_error, -EINVAL, "Address=%s is outside %s of network %s", *a, subnets,
+                        r = error_setf(ret_error, -EINVAL, "Address=%s is outside %s of network %s", *a, subnets,
                                    network_unit);
                         goto out;
                 }
                 owner = address_owner(boxes, n_boxes, name, &p.addr);
                 if (owner || strv_has_address(static_addrs, &p.addr)) {
-                        r = errorf(ret_error, -EADDRINUSE, "Address=%s of box %s is already used by box %s", *a,
+                        r = error_setf(ret_error, -EADDRINUSE, "Address=%s of box %s is already used by box %s", *a,
                                    name, owner ?: name);
                         goto out;
                 }
@@ -1150,7 +1139,7 @@ int net_box_setup(NetManager *m,
         }
         if (strv_contains(want, "auto")) {
                 if (!net) {
-                        r = errorf(ret_error, -EINVAL,
+                        r = error_setf(ret_error, -EINVAL,
                                    "Address=auto of box %s needs a .network unit (bridge %s has no subnet)", name,
                                    strna(bridge));
                         goto out;
@@ -1162,12 +1151,12 @@ int net_box_setup(NetManager *m,
                                 continue;
                         r = lease_pick(m, network_unit, name, &plan, j, used, static_addrs, &p, &from);
                         if (r == -EADDRNOTAVAIL) {
-                                r = errorf(ret_error, r, "no free address in %s of network %s",
+                                r = error_setf(ret_error, r, "no free address in %s of network %s",
                                            format_ip_prefix(&plan.subnets[j], buf), network_unit);
                                 goto out;
                         }
                         if (r < 0) {
-                                errorf(ret_error, r, "leasing an address in %s: %s",
+                                error_setf(ret_error, r, "leasing an address in %s: %s",
                                        format_ip_prefix(&plan.subnets[j], buf), strerror(-r));
                                 goto out;
                         }
@@ -1241,22 +1230,22 @@ int net_box_setup(NetManager *m,
                 char *owner = NULL, spec[96];
                 _cleanup_free_ char *elem = NULL;
                 if (parse_port_spec(*p, &s) < 0) {
-                        r = errorf(ret_error, -EINVAL, "Port=%s of box %s does not parse", *p, name);
+                        r = error_setf(ret_error, -EINVAL, "Port=%s of box %s does not parse", *p, name);
                         goto out;
                 }
                 format_port_spec(&s, spec);
                 if (s.host_ip.family == AF_INET6) {
-                        r = errorf(ret_error, -EOPNOTSUPP, "Port=%s of box %s: IPv6 host addresses are not supported",
+                        r = error_setf(ret_error, -EOPNOTSUPP, "Port=%s of box %s: IPv6 host addresses are not supported",
                                    spec, name);
                         goto out;
                 }
                 if (!has_v4) {
-                        r = errorf(ret_error, -EINVAL, "Port=%s of box %s needs an IPv4 address on the box", spec,
+                        r = error_setf(ret_error, -EINVAL, "Port=%s of box %s needs an IPv4 address on the box", spec,
                                    name);
                         goto out;
                 }
                 if (port_conflict(boxes, n_boxes, name, &s, &owner) > 0) {
-                        r = errorf(ret_error, -EADDRINUSE, "port %u/%s is already published by box %s",
+                        r = error_setf(ret_error, -EADDRINUSE, "port %u/%s is already published by box %s",
                                    s.host_port, s.protocol == IPPROTO_UDP ? "udp" : "tcp", owner);
                         goto out;
                 }
@@ -1271,7 +1260,7 @@ int net_box_setup(NetManager *m,
                                 if (parse_port_spec(*q, &t) >= 0 && t.protocol == s.protocol &&
                                     t.host_port == s.host_port &&
                                     (t.host_ip.family == 0 || s.host_ip.family == 0 || ip_equal(&t.host_ip, &s.host_ip))) {
-                                        r = errorf(ret_error, -EADDRINUSE, "port %u/%s is published twice by box %s",
+                                        r = error_setf(ret_error, -EADDRINUSE, "port %u/%s is published twice by box %s",
                                                    s.host_port, s.protocol == IPPROTO_UDP ? "udp" : "tcp", name);
                                         goto out;
                                 }
@@ -1292,7 +1281,7 @@ int net_box_setup(NetManager *m,
 
         r = record_write(path, rec);
         if (r < 0) {
-                errorf(ret_error, r, "writing %s: %s", path, strerror(-r));
+                error_setf(ret_error, r, "writing %s: %s", path, strerror(-r));
                 goto out;
         }
 
@@ -1313,14 +1302,14 @@ int net_box_setup(NetManager *m,
         if (network_unit) {
                 r = lease_commit(m, network_unit, name, auto_addrs, reclaimed);
                 if (r < 0) {
-                        errorf(ret_error, r, "writing the lease of box %s: %s", name, strerror(-r));
+                        error_setf(ret_error, r, "writing the lease of box %s: %s", name, strerror(-r));
                         goto fail;
                 }
         }
         if (etc_dir) {
                 r = net_box_write_etc(m, name, etc_dir);
                 if (r < 0) {
-                        errorf(ret_error, r, "writing hosts and resolv.conf of box %s to %s: %s", name, etc_dir,
+                        error_setf(ret_error, r, "writing hosts and resolv.conf of box %s to %s: %s", name, etc_dir,
                                strerror(-r));
                         goto fail;
                 }

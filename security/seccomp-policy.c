@@ -46,17 +46,6 @@ struct SeccompCache {
 
 /* ---- errors ---- */
 
-static int fail(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
-static int fail(char **ret_error, int r, const char *format, ...) {
-        va_list ap;
-        if (ret_error && !*ret_error) {
-                va_start(ap, format);
-                if (vasprintf(ret_error, format, ap) < 0)
-                        *ret_error = NULL;
-                va_end(ap);
-        }
-        return r;
-}
 
 /* ---- the intermediate policy: a default action, architectures and ordered rules ---- */
 
@@ -159,7 +148,7 @@ static int policy_set_arches(Policy *p, char *const *list, char **ret_error) {
                                 if (streq(*a, arch_table[i].name))
                                         arch = arch_table[i].arch;
                 if (!arch)
-                        return fail(ret_error, -ENOEXEC,
+                        return error_setf(ret_error, -ENOEXEC,
                                     "SystemCallArchitectures=%s: architecture not supported by libseccomp", *a);
                 r = policy_add_arch(p, arch);
                 if (r < 0)
@@ -285,12 +274,12 @@ static int policy_from_filter(Policy *p, const SecuritySection *sec, char **ret_
                 if (colon) {
                         error = errno_from_name(colon + 1);
                         if (error < 0)
-                                return fail(ret_error, -ENOEXEC, "SystemCallFilter=%s: bad errno after ':'", *i);
+                                return error_setf(ret_error, -ENOEXEC, "SystemCallFilter=%s: bad errno after ':'", *i);
                 }
                 /* systemd: an entry of the list's own kind adds, the other kind removes */
                 r = filter_apply_item(&set, name, invert != allow_list, error, *i);
                 if (r == -ENOENT || r == -ELOOP)
-                        return fail(ret_error, -ENOEXEC, "SystemCallFilter=%s: unknown system call group", *i);
+                        return error_setf(ret_error, -ENOEXEC, "SystemCallFilter=%s: unknown system call group", *i);
                 if (r < 0)
                         return r;
         }
@@ -353,7 +342,7 @@ static int pfail(ProfileContext *ctx, const char *path, const char *format, ...)
         va_end(ap);
         if (k < 0)
                 return -ENOMEM;
-        return fail(ctx->error, -ENOEXEC, "%s: %s: %s", ctx->file, path, msg);
+        return error_setf(ctx->error, -ENOEXEC, "%s: %s: %s", ctx->file, path, msg);
 }
 
 static void json_object_putp(json_object **o) {
@@ -716,7 +705,7 @@ static int policy_from_profile(Policy *p, const char *file, const char *data, si
                 (void) sscanf(u.release, "%u.%u", &ctx.kernel_major, &ctx.kernel_minor);
 
         if (memchr(data, 0, size))
-                return fail(ret_error, -EBADMSG, "%s: contains a NUL byte, not JSON", file);
+                return error_setf(ret_error, -EBADMSG, "%s: contains a NUL byte, not JSON", file);
         tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;
@@ -726,13 +715,13 @@ static int policy_from_profile(Policy *p, const char *file, const char *data, si
         json_tokener_free(tok);
         if (!root || jerr != json_tokener_success) {
                 if (jerr == json_tokener_continue || jerr == json_tokener_success)
-                        return fail(ret_error, -EBADMSG, "%s: JSON syntax error: unexpected end of file", file);
-                return fail(ret_error, -EBADMSG, "%s: JSON syntax error at byte %zu: %s", file, end,
+                        return error_setf(ret_error, -EBADMSG, "%s: JSON syntax error: unexpected end of file", file);
+                return error_setf(ret_error, -EBADMSG, "%s: JSON syntax error at byte %zu: %s", file, end,
                             json_tokener_error_desc(jerr));
         }
         for (size_t i = end; i < size; i++)
                 if (!strchr(" \t\r\n", data[i]))
-                        return fail(ret_error, -EBADMSG, "%s: JSON syntax error at byte %zu: trailing data", file, i);
+                        return error_setf(ret_error, -EBADMSG, "%s: JSON syntax error at byte %zu: trailing data", file, i);
         if (!json_object_is_type(root, json_type_object))
                 return pfail(&ctx, ".", "expected an object, got %s", json_type_label(root));
 
@@ -938,7 +927,7 @@ static int policy_compile(const Policy *p, SeccompProgram **ret, char **ret_erro
 
         ctx = seccomp_init(p->default_action);
         if (!ctx)
-                return fail(ret_error, -EINVAL, "libseccomp rejected the default action 0x%08x", p->default_action);
+                return error_setf(ret_error, -EINVAL, "libseccomp rejected the default action 0x%08x", p->default_action);
         r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
         if (r >= 0)
                 r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
@@ -971,14 +960,14 @@ static int policy_compile(const Policy *p, SeccompProgram **ret, char **ret_erro
                 }
                 r = seccomp_rule_add_array(ctx, rule->action, nr, rule->n_args, rule->n_args ? rule->args : NULL);
                 if (r < 0) {
-                        r = fail(ret_error, -ENOEXEC, "%s: libseccomp rejected the rule: %s", rule->origin, strerror(-r));
+                        r = error_setf(ret_error, -ENOEXEC, "%s: libseccomp rejected the rule: %s", rule->origin, strerror(-r));
                         goto finish;
                 }
         }
 
         r = export_bpf(ctx, &bpf, &n_bpf);
         if (r < 0) {
-                r = fail(ret_error, r, "exporting the seccomp program failed: %s", strerror(-r));
+                r = error_setf(ret_error, r, "exporting the seccomp program failed: %s", strerror(-r));
                 goto finish;
         }
         if (action_denies(p->default_action)) {
@@ -987,7 +976,7 @@ static int policy_compile(const Policy *p, SeccompProgram **ret, char **ret_erro
                 n_prologue += enosys_prologue(p, prologue + n_prologue, ELEMENTSOF(prologue) - n_prologue);
         }
         if (n_bpf + n_prologue > BPF_MAXINSNS) {
-                r = fail(ret_error, -E2BIG, "the seccomp program has %zu instructions, more than the kernel's %d",
+                r = error_setf(ret_error, -E2BIG, "the seccomp program has %zu instructions, more than the kernel's %d",
                          n_bpf + n_prologue, BPF_MAXINSNS);
                 goto finish;
         }
@@ -1006,7 +995,7 @@ static int policy_compile(const Policy *p, SeccompProgram **ret, char **ret_erro
 finish:
         seccomp_release(ctx);
         if (r < 0 && ret_error && !*ret_error)
-                (void) fail(ret_error, r, "compiling the seccomp program failed: %s", strerror(-r));
+                (void) error_setf(ret_error, r, "compiling the seccomp program failed: %s", strerror(-r));
         return r;
 }
 
@@ -1018,13 +1007,13 @@ static int read_profile(const char *path, char **ret, size_t *ret_size, char **r
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
-                return fail(ret_error, -errno, "SeccompProfile=%s: %s", path, strerror(errno));
+                return error_setf(ret_error, -errno, "SeccompProfile=%s: %s", path, strerror(errno));
         if (fstat(fd, &st) < 0)
-                return fail(ret_error, -errno, "SeccompProfile=%s: %s", path, strerror(errno));
+                return error_setf(ret_error, -errno, "SeccompProfile=%s: %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return fail(ret_error, -EBADFD, "SeccompProfile=%s: not a regular file", path);
+                return error_setf(ret_error, -EBADFD, "SeccompProfile=%s: not a regular file", path);
         if (st.st_size > PROFILE_SIZE_MAX)
-                return fail(ret_error, -EFBIG, "SeccompProfile=%s: larger than %d bytes", path, PROFILE_SIZE_MAX);
+                return error_setf(ret_error, -EFBIG, "SeccompProfile=%s: larger than %d bytes", path, PROFILE_SIZE_MAX);
         buf = malloc(st.st_size + 1);
         if (!buf)
                 return -ENOMEM;
@@ -1033,7 +1022,7 @@ static int read_profile(const char *path, char **ret, size_t *ret_size, char **r
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
-                        return fail(ret_error, -errno, "SeccompProfile=%s: %s", path, strerror(errno));
+                        return error_setf(ret_error, -errno, "SeccompProfile=%s: %s", path, strerror(errno));
                 if (k == 0)
                         break;
                 n += k;
@@ -1174,7 +1163,7 @@ int seccomp_cache_get(SeccompCache *c, const SecuritySection *sec, uint64_t capa
                 if (r < 0)
                         return r;
                 if (memchr(profile, 0, size))
-                        return fail(ret_error, -EBADMSG, "%s: contains a NUL byte, not JSON", sec->seccomp_profile);
+                        return error_setf(ret_error, -EBADMSG, "%s: contains a NUL byte, not JSON", sec->seccomp_profile);
         }
         key = cache_key(sec, capabilities, profile);
         if (!key)
