@@ -45,10 +45,6 @@ static int errorf(char **ret_error, int r, const char *format, ...) {
         return r;
 }
 
-static bool streq_ptr(const char *a, const char *b) {
-        return a && b ? streq(a, b) : a == b;
-}
-
 static bool name_is_safe(const char *s) {
         return !isempty(s) && strlen(s) <= 255 && s[0] != '.' &&
                 in_charset(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.@-");
