@@ -31,6 +31,7 @@
 
 #include "box-init-protocol.h"
 #include "box-mounts.h"
+#include "box-network.h"
 #include "layers.h"
 #include "seccomp-policy.h"
 #include "box.h"
@@ -682,6 +683,7 @@ int box_spawn(Box *b) {
         int sync_pipe[2] = { -EBADF, -EBADF }, go_pipe[2] = { -EBADF, -EBADF };
         _cleanup_strv_free_ char **lowers = NULL;
         _cleanup_(box_mount_list_done) BoxMountList mounts = {};
+        _cleanup_(unit_freep) Unit *network = NULL;
         const char *key = NULL;
         int r;
 
@@ -694,7 +696,6 @@ int box_spawn(Box *b) {
                 bool set;
                 const char *key;
         } unsupported[] = {
-                { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
                 { c->namespaces.user.mode != USERNS_NO, "[Namespaces] User=" },
                 { c->security.read_only_paths, "[Security] ReadOnlyPaths=" },
                 { c->security.inaccessible_paths, "[Security] InaccessiblePaths=" },
@@ -755,6 +756,9 @@ int box_spawn(Box *b) {
                         if (strv_extend(&b->mount_settings, mounts.items[i].setting) < 0)
                                 return -ENOMEM;
         }
+        r = box_network_prepare(b, &mounts, &network);
+        if (r < 0)
+                return r;
 
         r = mkdir_p(b->runtime_dir, 0700);
         if (r >= 0)
@@ -930,6 +934,12 @@ int box_spawn(Box *b) {
                 close(go_pipe[1]);
                 goto fail_child;
         }
+        b->failed_step = STEP_NETWORK;
+        r = box_network_setup(b, pid, network);
+        if (r < 0) {
+                close(go_pipe[1]);
+                goto fail_child;
+        }
         if (write(go_pipe[1], "g", 1) != 1) {
                 r = -errno;
                 close(go_pipe[1]);
@@ -942,6 +952,8 @@ int box_spawn(Box *b) {
 
 fail_child:
         (void) kill(pid, SIGKILL);
+        if (!b->adopted)
+                (void) waitpid(pid, NULL, 0);
         return r;
 fail:
         box_close_stdio(b);
@@ -980,4 +992,5 @@ void box_spawn_cleanup(Box *b) {
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
         }
+        box_network_teardown(b);
 }
