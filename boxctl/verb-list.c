@@ -10,11 +10,13 @@
 #include "format-util.h"
 #include "json-writer.h"
 #include "string-util.h"
+#include "strv.h"
 
 typedef struct ListEntry {
         const char *name, *load_state, *active_state, *sub_state, *result, *description;
         uint32_t main_pid;
         uint64_t since_usec, memory_bytes, cpu_nsec;
+        char **addresses; /* CIDRs of an active box with [Network] (its Addresses property) */
 } ListEntry;
 
 static void list_help(void) {
@@ -24,7 +26,7 @@ static void list_help(void) {
                "  -a --all      show every box boxd knows and every .box unit of the search path\n"
                "     --json    a JSON array of objects with the keys name, load_state, active_state,\n"
                "               sub_state, result, main_pid, since_usec, memory_bytes, cpu_nsec,\n"
-               "               description (memory_bytes, cpu_nsec: null when unknown)\n"
+               "               description, addresses (memory_bytes, cpu_nsec: null when unknown)\n"
                "  -q --quiet    no header and no footer\n");
 }
 
@@ -48,6 +50,7 @@ static void print_json(const ListEntry *e, size_t n) {
                 json_field_uint_or_null(&w, "memory_bytes", e[i].memory_bytes);
                 json_field_uint_or_null(&w, "cpu_nsec", e[i].cpu_nsec);
                 json_field_string(&w, "description", e[i].description);
+                json_field_strv(&w, "addresses", e[i].addresses);
                 json_end_object(&w);
         }
         json_end_array(&w);
@@ -83,7 +86,15 @@ static void print_table(const ListEntry *e, size_t n, bool all) {
                 cells[i][COL_CPU] = strdup(e[i].cpu_nsec == UINT64_MAX ? "-"
                                                                        : format_timespan(buf, e[i].cpu_nsec / 1000,
                                                                                          USEC_PER_MSEC));
-                cells[i][COL_ADDRESS] = strdup("-"); /* boxd does not report addresses yet */
+                cells[i][COL_ADDRESS] = NULL;
+                /* the addresses without their prefix length, comma-separated */
+                STRV_FOREACH(a, e[i].addresses) {
+                        _cleanup_free_ char *ip = strndup(*a, strcspn(*a, "/"));
+                        if (!ip || !strextend(&cells[i][COL_ADDRESS], cells[i][COL_ADDRESS] ? "," : "", ip))
+                                break;
+                }
+                if (!cells[i][COL_ADDRESS])
+                        cells[i][COL_ADDRESS] = strdup("-");
                 cells[i][COL_DESCRIPTION] = strdup(e[i].description);
                 for (size_t c = 0; c < _COL_MAX; c++) {
                         if (!cells[i][c])
@@ -188,6 +199,14 @@ int verb_list(int argc, char *argv[]) {
                         }
                         entries = t;
                 }
+                e.addresses = NULL;
+                if (!streq(e.active_state, "inactive") && !streq(e.active_state, "failed")) {
+                        /* only a running box has addresses: one property read each */
+                        _cleanup_free_ char *path = NULL;
+                        if (sd_bus_path_encode(BOXD_BOX_PATH_PREFIX, e.name, &path) >= 0)
+                                (void) sd_bus_get_property_strv(bus, NULL, path, BOXD_BOX_INTERFACE, "Addresses", NULL,
+                                                                &e.addresses);
+                }
                 entries[n++] = e;
         }
         if (r < 0) {
@@ -201,5 +220,7 @@ int verb_list(int argc, char *argv[]) {
                 print_json(entries, n);
         else
                 print_table(entries, n, all);
+        for (size_t i = 0; i < n; i++)
+                strv_free(entries[i].addresses);
         return EXIT_OK;
 }

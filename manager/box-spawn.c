@@ -31,6 +31,7 @@
 
 #include "box-init-protocol.h"
 #include "box-mounts.h"
+#include "box-network.h"
 #include "layers.h"
 #include "userns.h"
 #include "seccomp-policy.h"
@@ -774,28 +775,13 @@ int box_spawn(Box *b) {
         _cleanup_strv_free_ char **lowers = NULL;
         _cleanup_(box_mount_list_done) BoxMountList mounts = {};
         _cleanup_(userns_setup_done) UsernsSetup userns = { .fd = -EBADF, .root = (uid_t) -1 };
+        _cleanup_(unit_freep) Unit *network = NULL;
         const char *key = NULL;
         int r;
 
         b->failed_step = STEP_PREPARE;
         b->failed_message = mfree_str(b->failed_message);
         b->mount_settings = strv_free(b->mount_settings);
-        /* settings this build parses but cannot apply yet: refuse rather than run a box with less
-         * isolation than its unit asks for */
-        const struct {
-                bool set;
-                const char *key;
-        } unsupported[] = {
-                { c->network.virtual_ethernet || c->network.bridge, "[Network] VirtualEthernet=/Bridge=" },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
-                if (unsupported[i].set) {
-                        b->failed_errno = EOPNOTSUPP;
-                        b->failed_message = strprintf("%s cannot be applied by this build yet", unsupported[i].key);
-                        return log_error_errno(EOPNOTSUPP, "Failed at step PREPARE spawning %s: %s cannot be applied by "
-                                               "this build yet", b->id, unsupported[i].key);
-                }
-
         /* the seccomp filter: compiled once per policy, installed by the child */
         const SeccompProgram *seccomp = NULL;
         {
@@ -850,6 +836,9 @@ int box_spawn(Box *b) {
                         return log_error_errno(r, "Failed at step PREPARE spawning %s: %s", b->id, strna(b->failed_message));
                 }
         }
+        r = box_network_prepare(b, &mounts, &network);
+        if (r < 0)
+                return r;
 
         r = mkdir_p(b->runtime_dir, 0700);
         if (r >= 0)
@@ -1054,6 +1043,12 @@ int box_spawn(Box *b) {
                 close(go_pipe[1]);
                 goto fail_child;
         }
+        b->failed_step = STEP_NETWORK;
+        r = box_network_setup(b, pid, network);
+        if (r < 0) {
+                close(go_pipe[1]);
+                goto fail_child;
+        }
         if (write(go_pipe[1], "g", 1) != 1) {
                 r = -errno;
                 close(go_pipe[1]);
@@ -1066,6 +1061,8 @@ int box_spawn(Box *b) {
 
 fail_child:
         (void) kill(pid, SIGKILL);
+        if (!b->adopted)
+                (void) waitpid(pid, NULL, 0);
         return r;
 fail:
         box_close_stdio(b);
@@ -1104,4 +1101,5 @@ void box_spawn_cleanup(Box *b) {
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
         }
+        box_network_teardown(b);
 }

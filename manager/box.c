@@ -190,6 +190,8 @@ Box *box_free(Box *b) {
         free(b->failed_message);
         strv_free(b->mount_settings);
         strv_free(b->layer_digests);
+        strv_free(b->addresses);
+        free(b->network_unit);
         free(b->id);
         free(b->cgroup_path);
         free(b->runtime_dir);
@@ -271,7 +273,7 @@ static int read_start_time(pid_t pid, uint64_t *ret) {
 }
 
 int box_save_state(Box *b) {
-        _cleanup_free_ char *path = NULL, *data = NULL, *layers = NULL;
+        _cleanup_free_ char *path = NULL, *data = NULL, *layers = NULL, *addresses = NULL;
         int r;
         if (b->state == BOX_INACTIVE && !b->pid) {
                 /* nothing to remember: an inactive box has no state file */
@@ -285,13 +287,14 @@ int box_save_state(Box *b) {
                 return r;
         path = path_join(b->runtime_dir, "state");
         layers = strv_join(b->layer_digests, " ");
-        data = strprintf("LAYERS=%s\nSTATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
+        addresses = strv_join(b->addresses, " ");
+        data = strprintf("LAYERS=%s\nNETWORK=%s\nADDRESSES=%s\nSTATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
                          "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%s\nFAILED_ERRNO=%d\n"
                          "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\n",
-                         strempty(layers), box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
+                         strempty(layers), strempty(b->network_unit), strempty(addresses), box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
                          b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start, b->config_hash);
-        if (!path || !data)
+        if (!path || !data || (b->addresses && !addresses))
                 return -ENOMEM;
         return write_file_atomic(path, data, 0600);
 }
@@ -798,6 +801,18 @@ int box_recover(Box *b) {
                 _cleanup_free_ char *line = strndup(v, strcspn(v, "\n"));
                 strv_free(b->layer_digests);
                 b->layer_digests = line ? strv_split(line, " ") : NULL;
+        }
+        /* the network it was set up on: teardown (also of a box that ended meanwhile) and the
+         * Addresses property of a re-adopted box */
+        v = state_field(data, "NETWORK");
+        free(b->network_unit);
+        b->network_unit = v && *v != '\n' ? strndup(v, strcspn(v, "\n")) : NULL;
+        v = state_field(data, "ADDRESSES");
+        strv_free(b->addresses);
+        b->addresses = NULL;
+        if (v && *v != '\n') {
+                _cleanup_free_ char *line = strndup(v, strcspn(v, "\n"));
+                b->addresses = line ? strv_split(line, " ") : NULL;
         }
         v = state_field(data, "STATE");
 

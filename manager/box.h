@@ -87,6 +87,8 @@ struct Box {
         char *failed_message;       /* what failed, when more can be said than step and errno */
         char **mount_settings;      /* the settings behind the box's mounts, in mount order */
         char **layer_digests;       /* the resolved Layers= stack it runs on, bottom → top */
+        char **addresses;           /* [Network]: CIDRs on host0 while it runs (box-network.c) */
+        char *network_unit;         /* [Network] Bridge=: the .network unit it is on, or NULL */
         bool stop_requested;
 
         pid_t pid;                  /* PID 1 of the box (box-init) seen from the host */

@@ -574,7 +574,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (streq(property, "RootDirectory"))
                 return sd_bus_message_append(reply, "s", c ? strempty(c->rootfs.directory) : "");
         if (streq(property, "Addresses"))
-                return sd_bus_message_append_strv(reply, NULL);
+                return sd_bus_message_append_strv(reply, box_is_active(b) ? b->addresses : NULL);
         if (streq(property, "StatusText"))
                 return sd_bus_message_append(reply, "s", box_is_active(b) ? strempty(b->status_text) : "");
         if (streq(property, "NeedDaemonReload"))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "box.h"
+#include "box-network.h"
 #include "bus.h"
 #include "fs-util.h"
 #include "log.h"
@@ -122,6 +123,7 @@ int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) 
         r = manager_layers_open(m);
         if (r < 0)
                 return r;
+        manager_network_open(m);
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -139,6 +141,7 @@ Manager *manager_free(Manager *m) {
         while (hashmap_iterate(m->boxes, &i, &k, &v))
                 box_free(v);
         hashmap_free(m->boxes);
+        manager_network_close(m);
         unit_loader_free(m->loader);
         if (m->cgroup) {
                 (void) cgroup_driver_remove_root(m->cgroup);
@@ -458,6 +461,8 @@ int manager_startup(Manager *m) {
                 }
                 closedir(d);
         }
+        /* what recorded boxes that no longer run left of their networks */
+        manager_network_recover(m);
 
         r = manager_enabled_boxes(m, &enabled);
         if (r < 0)
@@ -507,6 +512,8 @@ int manager_reload(Manager *m) {
                 } else
                         box_set_unit(b, u);
         }
+        /* networks whose .network unit disappeared and that no box uses */
+        manager_network_gc(m);
         return 0;
 }
 

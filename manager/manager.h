@@ -15,6 +15,7 @@ typedef struct BusConnection BusConnection;
 typedef struct LayerStore LayerStore;
 typedef struct LayerJob LayerJob;
 typedef struct SeccompCache SeccompCache;
+typedef struct NetManager NetManager;
 
 typedef struct Manager {
         sd_event *event;
@@ -26,6 +27,7 @@ typedef struct Manager {
         LayerStore *layers;       /* PREFIX/var/lib/boxd/layers, held (locked) while boxd runs */
         LayerJob *layer_job;      /* the running import/commit worker, if any */
         SeccompCache *seccomp_cache; /* compiled filters, one per policy: a start only installs */
+        NetManager *net;          /* bridges, veths, leases under PREFIX/var/lib/boxd/network */
         Hashmap *boxes;           /* id -> Box */
         int listen_fd;
         sd_event_source *listen_source;

@@ -175,14 +175,32 @@ int nl_bridge_create(struct nl_sock *sk, const char *name) {
         return nl_errno(rtnl_link_add(sk, l, NLM_F_CREATE | NLM_F_EXCL));
 }
 
+/* A MAC address derived from the names (locally administered, unicast): a box that starts again
+ * on the same bridge keeps its MAC, so that the neighbour entries other boxes cached for its
+ * address stay right (a new random MAC is unreachable until they expire, up to ~45 s). */
+static struct nl_addr *stable_mac(const char *a, const char *b) {
+        uint64_t h = 14695981039346656037ULL;
+        uint8_t mac[6];
+        for (const char *const *s = (const char *const[]){ a, "/", b, NULL }; *s; s++)
+                for (const char *c = *s; *c; c++)
+                        h = (h ^ (uint8_t) *c) * 1099511628211ULL;
+        for (int i = 0; i < 6; i++)
+                mac[i] = (uint8_t) (h >> (8 * i));
+        mac[0] = (uint8_t) ((mac[0] & 0xfe) | 0x02);
+        return nl_addr_build(AF_LLC, mac, sizeof mac);
+}
+
 int nl_veth_create(struct nl_sock *sk, const char *host_name, int master_ifindex, const char *peer_name,
                    int peer_netns_fd, uint32_t mtu) {
         _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_veth_alloc();
+        _cleanup_(nl_addr_putp) struct nl_addr *mac = stable_mac(host_name, ""), *peer_mac = stable_mac(host_name, peer_name);
         struct rtnl_link *peer;
-        if (!l)
+        if (!l || !mac || !peer_mac)
                 return -ENOMEM;
         peer = rtnl_link_veth_get_peer(l);
         rtnl_link_set_name(l, host_name);
+        rtnl_link_set_addr(l, mac);
+        rtnl_link_set_addr(peer, peer_mac);
         if (master_ifindex > 0)
                 rtnl_link_set_master(l, master_ifindex);
         rtnl_link_set_flags(l, IFF_UP);

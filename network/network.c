@@ -94,6 +94,13 @@ NetManager *net_manager_free(NetManager *m) {
         return NULL;
 }
 
+int net_list_networks(NetManager *m, char ***ret) {
+        _cleanup_free_ char *dir = path_join(m->dir, "networks");
+        if (!dir)
+                return -ENOMEM;
+        return record_list_dir(dir, ret);
+}
+
 const char *net_manager_table(NetManager *m) {
         return m->table;
 }

@@ -95,5 +95,8 @@ int net_box_write_etc(NetManager *m, const char *box, const char *dir);
 /* Rewrites the files of every box set up on the network that recorded an etc_dir. */
 int net_network_update_hosts(NetManager *m, const char *network_unit);
 
+/* The .network units with a record (ensured and not released), sorted; NULL when none. */
+int net_list_networks(NetManager *m, char ***ret);
+
 /* The nftables table name ("boxd-INSTANCE"), for tests and `boxctl status`. */
 const char *net_manager_table(NetManager *m);

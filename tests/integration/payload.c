@@ -13,6 +13,7 @@
  *   payload signal SIG      kill itself with SIG
  * Every line is "key=value" on stdout, flushed, so tests read them from the box's log. */
 #include <dirent.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -196,6 +197,26 @@ int main(int argc, char *argv[]) {
                 }
                 waitpid(p, NULL, 0);
                 sleep_forever(-1);
+        }
+        if (!strcmp(cmd, "udp-echo")) {
+                /* udp-echo PORT: answers every IPv4 datagram with "echo:" and its contents */
+                struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) arg) }, peer;
+                int fd = socket(AF_INET, SOCK_DGRAM, 0);
+                char buf[1500], out[1600];
+                if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                        printf("udp_echo_failed=%s\n", strerror(errno));
+                        return 1;
+                }
+                printf("udp_echo=%d\n", (int) arg);
+                fflush(stdout);
+                for (;;) {
+                        socklen_t l = sizeof peer;
+                        ssize_t k = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *) &peer, &l);
+                        if (k < 0)
+                                continue;
+                        int n = snprintf(out, sizeof out, "echo:%.*s", (int) k, buf);
+                        (void) sendto(fd, out, (size_t) n, 0, (struct sockaddr *) &peer, l);
+                }
         }
         fprintf(stderr, "payload: unknown sub-command %s\n", cmd);
         return 2;

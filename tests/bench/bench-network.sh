@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Benchmark of box networking: a private boxd (temporary prefix, cgroup boxd-bnet-PID, inside a
+# network namespace made for it) starts N boxes on one .network bridge in one `boxctl start`
+# call (each: veth, Address=auto lease, /etc/hosts of every box on the network rewritten), and
+# the same N boxes without [Network] for comparison; the floor is tests/bench/net-floor.c (N
+# namespaces + veth + bridge port + address over libnl, no boxd).
+#
+#   tests/bench/bench-network.sh [BUILDDIR]    (as root; BUILDDIR default: build)
+#   BENCH_BOXES=N (default 200)   BENCH_NO_RESULTS=1: do not touch RESULTS.md
+# Target (the issue): N networked boxes <= 1.5x the floor.
+set -eu
+export LC_ALL=C
+srcdir=$(realpath "$(dirname "$0")/../..")
+builddir=$(realpath "${1:-$srcdir/build}")
+N=${BENCH_BOXES:-200}
+[ "$(id -u)" = 0 ] || { echo "bench-network.sh: needs root" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/boxd-bnet.XXXXXX)
+P=$T/prefix U=$P/etc/boxd/units NETNS=boxd-bnet-$$ CG=boxd-bnet-$$ BOXD_PID=
+bx() { "$builddir/boxctl/boxctl" --prefix="$P" "$@"; }
+cleanup() {
+        if [ -n "$BOXD_PID" ]; then
+                timeout 120 "$builddir/boxctl/boxctl" --prefix="$P" stop $(all net) $(all plain) >/dev/null 2>&1 || true
+                kill "$BOXD_PID" 2>/dev/null; wait "$BOXD_PID" 2>/dev/null || true
+        fi
+        for d in /sys/fs/cgroup/unified/$CG /sys/fs/cgroup/$CG; do [ -f "$d/cgroup.kill" ] && echo 1 > "$d/cgroup.kill"; done 2>/dev/null
+        sleep 0.3
+        for h in /sys/fs/cgroup/*/; do
+                root=$(find "$h" -maxdepth 3 -type d -name "$CG" 2>/dev/null | head -1)
+                [ -n "$root" ] && find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+        ip netns delete "$NETNS" 2>/dev/null
+        rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+all() { for i in $(seq 1 "$N"); do echo "$1@$i.box"; done; }
+ms() { date +%s%N | cut -c1-13; }
+
+mkdir -p "$U"
+ip netns add "$NETNS"
+ip -n "$NETNS" link set lo up
+printf '[Network]\nSubnet=10.200.0.0/16\n' > "$U/bench.network"
+printf '[Box]\nExecStart=/bin/sleep 100000\n[Rootfs]\nLayers=busybox\n[Network]\nBridge=bench\n' > "$U/net@.box"
+printf '[Box]\nExecStart=/bin/sleep 100000\n[Rootfs]\nLayers=busybox\n' > "$U/plain@.box"
+nsenter --net=/run/netns/"$NETNS" "$builddir/manager/boxd" --prefix="$P" --cgroup="$CG" --log-level=warning >"$T/boxd.log" 2>&1 &
+BOXD_PID=$!
+for _ in $(seq 1 200); do bx list >/dev/null 2>&1 && break; sleep 0.05; done
+
+# warm-up (layer store, bridge and nftables table exist), untimed
+bx start net@1.box plain@1.box >/dev/null && bx stop net@1.box plain@1.box >/dev/null
+
+t0=$(ms); bx start $(all plain); t1=$(ms)
+plain_ms=$((t1 - t0))
+bx stop $(all plain)
+t0=$(ms); bx start $(all net); t1=$(ms)
+net_ms=$((t1 - t0))
+running=$(bx list | grep -c '^net@.* 10\.200\.' || true)
+veths=$(ip -n "$NETNS" -o link show master bench | wc -l)
+hosts_lines=$(wc -l < "$P/run/boxd/boxes/net@$N.box/etc/hosts")
+t0=$(ms); bx stop $(all net); t1=$(ms)
+stop_ms=$((t1 - t0))
+floor_ms=$(nsenter --net=/run/netns/"$NETNS" "$builddir/tests/bench/net-floor" "$N" | sed -n 's/^floor_ms=//p')
+floor_ms=${floor_ms%.*}
+
+ratio=$(awk -v a="$net_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", a / b }')
+extra=$(awk -v a="$net_ms" -v p="$plain_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", (a - p) / b }')
+cat <<RES
+boxes=$N running_with_address=$running veths=$veths hosts_lines_of_last=$hosts_lines
+start_plain_ms=$plain_ms start_networked_ms=$net_ms stop_networked_ms=$stop_ms floor_ms=$floor_ms
+ratio_networked_to_floor=$ratio ratio_network_part_to_floor=$extra
+RES
+
+[ "${BENCH_NO_RESULTS:-0}" = 1 ] && exit 0
+R=$srcdir/tests/bench/RESULTS.md
+section=$(cat <<SEC
+## Networking (tests/bench/bench-network.sh)
+
+$(date -u +%Y-%m-%d), $(nproc) vCPUs, kernel $(uname -r); shared and noisy machine (other builds
+and test suites ran at the same time): single run, read the figures as rough.
+
+| what | time |
+|---|---|
+| \`boxctl start\` of $N boxes without [Network] (one call) | $plain_ms ms |
+| \`boxctl start\` of $N boxes on one .network bridge (one call) | $net_ms ms |
+| \`boxctl stop\` of the $N networked boxes | $stop_ms ms |
+| floor: net-floor.c, $N netns + veth + bridge port + address over libnl | $floor_ms ms |
+| networked start / floor | ${ratio}x (target <= 1.5x) |
+| (networked - plain start) / floor: the part networking adds | ${extra}x |
+
+All $running boxes had their address in \`boxctl list\`, $veths veths were bridge ports, and the
+last box's /etc/hosts had $hosts_lines lines.
+SEC
+)
+python3 - "$R" "$section" <<'PY'
+import re, sys
+path, sec = sys.argv[1], sys.argv[2]
+s = open(path).read()
+pat = re.compile(r'^## Networking \(tests/bench/bench-network\.sh\)\n.*?(?=^## |\Z)', re.S | re.M)
+s = pat.sub(sec.rstrip() + '\n\n', s) if pat.search(s) else s.rstrip() + '\n\n' + sec.rstrip() + '\n'
+open(path, 'w').write(s)
+PY
