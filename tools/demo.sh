@@ -149,8 +149,8 @@ $BOXCTL --prefix="$P" list --all
 say "boxctl status demo-web"
 $BOXCTL --prefix="$P" status demo-web || true
 
-say "boxctl exec demo-web -- wget -qO- http://127.0.0.1/ (inside the box's network namespace)"
-$BOXCTL --prefix="$P" exec demo-web -- wget -qO- http://127.0.0.1/
+say "boxctl exec demo-web -- nc 127.0.0.1 80 (an HTTP request inside the box's network namespace)"
+$BOXCTL --prefix="$P" exec demo-web -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 127.0.0.1 80 | tail -1'
 
 say "boxctl exec demo-clock -- ps (the box sees only its own processes)"
 $BOXCTL --prefix="$P" exec demo-clock -- ps

@@ -11,6 +11,9 @@ PAYLOAD=$(realpath "$PAYLOAD")
 
 NS=/run/netns/$NETNS
 inns() { nsenter --net="$NS" "$@"; }
+# http_get HOST PORT: GET / over plain TCP from boxd's namespace (bash's /dev/tcp; busybox-static's
+# wget crashes on some hosts when glibc's NSS is configured, so neither side relies on it)
+http_get() { inns timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' _ "$1" "$2" 2>&1; }
 # net UNIT SUBNET [KEY=VALUE…]: a .network unit
 net() { local n=$1 s=$2; shift 2; printf '[Network]\nSubnet=%s\n' "$s" > "$UNITS/$n"; for kv in "$@"; do echo "$kv" >> "$UNITS/$n"; done; }
 # nbox NAME BRIDGE [LINE…]: a busybox box on BRIDGE that sleeps unless an ExecStart= is given
@@ -89,12 +92,13 @@ nbox web.box front 'ExecStart=/bin/sh -c "mkdir -p /www && echo hello-web > /www
         'Port=8080:80' 'Port=5353:53/udp'
 check "start web with Port=8080:80 and Port=5353:53/udp" bx start web.box
 WEB=$(addrs web.box); WEB=${WEB%/*}
-check "TCP: 127.0.0.1:8080 in boxd's namespace answers" wait_for 10 sh -c "nsenter --net=$NS busybox wget -T 2 -qO- http://127.0.0.1:8080/ | grep -q hello-web"
-check "TCP: the bridge address 10.91.0.1:8080 answers" grep -q hello-web <<<"$(inns busybox wget -T 3 -qO- http://10.91.0.1:8080/ 2>&1)"
-check "TCP: another box reaches web by name on port 80" grep -q hello-web <<<"$(bx exec a.box -- wget -T 3 -qO- http://web/ 2>&1)"
-udp=$(inns timeout 5 bash -c 'exec 3<>/dev/udp/127.0.0.1/5353; echo ping >&3; read -t 3 -r line <&3; echo "$line"' 2>&1)
+web_up() { http_get 127.0.0.1 8080 | grep -q hello-web; }
+check "TCP: 127.0.0.1:8080 in boxd's namespace answers" wait_for 10 web_up
+check "TCP: the bridge address 10.91.0.1:8080 answers" grep -q hello-web <<<"$(http_get 10.91.0.1 8080)"
+check "TCP: another box reaches web by name on port 80" grep -q hello-web <<<"$(bx exec a.box -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 3 web 80' 2>&1)"
+udp=$(inns timeout 5 bash -c 'exec 3<>/dev/udp/127.0.0.1/5353; echo ping >&3; dd bs=512 count=1 status=none <&3 | head -1' 2>&1)
 check "UDP: 127.0.0.1:5353 echoes" test "$udp" = "echo:ping"
-udp=$(inns timeout 5 bash -c 'exec 3<>/dev/udp/10.91.0.1/5353; echo pong >&3; read -t 3 -r line <&3; echo "$line"' 2>&1)
+udp=$(inns timeout 5 bash -c 'exec 3<>/dev/udp/10.91.0.1/5353; echo pong >&3; dd bs=512 count=1 status=none <&3 | head -1' 2>&1)
 check "UDP: the bridge address echoes" test "$udp" = "echo:pong"
 
 # ---- bad input: a clear error, nothing left ----
@@ -106,7 +110,7 @@ nbox nobr.box nosuchbr
 check "an unknown bridge is refused" refused nobr.box 'nosuchbr'
 nbox taken.box front 'Port=8080:80'
 check "a port already published is refused" refused taken.box '8080'
-check "web still answers after the refusals" grep -q hello-web <<<"$(inns busybox wget -T 3 -qO- http://127.0.0.1:8080/ 2>&1)"
+check "web still answers after the refusals" grep -q hello-web <<<"$(http_get 127.0.0.1 8080)"
 
 # ---- a /29 fills up ----
 net small.network 10.93.0.0/29
