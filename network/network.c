@@ -1388,6 +1388,22 @@ static int append(char **s, const char *format, ...) {
         return 0;
 }
 
+/* The lines naming every box on network, from records loaded once. */
+static int network_hosts_lines(const BoxRecord *b, size_t n, const char *network, char **text) {
+        int r = 0;
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_strv_free_ char **addrs = NULL;
+                const char *host = record_get(b[i].rec, "hostname");
+                if (!streq_ptr(record_get(b[i].rec, "network"), network) || !host || !hostname_is_valid(host))
+                        continue;
+                r = record_get_all(b[i].rec, "address", &addrs);
+                STRV_FOREACH(a, addrs)
+                        if (r >= 0)
+                                r = append(text, "%.*s\t%s\n", (int) strcspn(*a, "/"), *a, host);
+        }
+        return r;
+}
+
 int net_box_hosts_content(NetManager *m, const char *box, char **ret) {
         _cleanup_strv_free_ char **rec = NULL;
         _cleanup_free_ char *text = NULL;
@@ -1411,21 +1427,13 @@ int net_box_hosts_content(NetManager *m, const char *box, char **ret) {
         r = box_records_load(m, &b, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                _cleanup_strv_free_ char **addrs = NULL;
-                const char *host = record_get(b[i].rec, "hostname");
-                bool self = streq(b[i].rec && record_get(b[i].rec, "box") ? record_get(b[i].rec, "box") : "",
-                                  strempty(record_get(rec, "box")));
-                if (!self && (!network || !streq_ptr(record_get(b[i].rec, "network"), network)))
-                        continue;
-                if (!host || !hostname_is_valid(host))
-                        continue;
-                r = record_get_all(b[i].rec, "address", &addrs);
-                STRV_FOREACH(a, addrs) {
-                        size_t len = strcspn(*a, "/");
-                        if (r >= 0)
-                                r = append(&text, "%.*s\t%s\n", (int) len, *a, host);
-                }
+        if (network)
+                r = network_hosts_lines(b, n, network, &text);
+        else {
+                /* not on a network: only itself */
+                for (size_t i = 0; i < n; i++)
+                        if (streq_ptr(record_get(b[i].rec, "box"), record_get(rec, "box")))
+                                r = network_hosts_lines(b + i, 1, record_get(b[i].rec, "network"), &text);
         }
         box_records_free(b, n);
         if (r < 0)
@@ -1492,21 +1500,33 @@ int net_box_write_etc(NetManager *m, const char *box, const char *dir) {
 }
 
 int net_network_update_hosts(NetManager *m, const char *network_unit) {
+        _cleanup_free_ char *hosts = NULL;
         BoxRecord *b;
         size_t n;
         int r, ret = 0;
 
+        /* every box's records are read once and the same list goes to every box of the network:
+         * linear in the boxes, not quadratic */
         r = box_records_load(m, &b, &n);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++) {
+        r = append(&hosts, "# written by boxd: every box on network %s\n"
+                           "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                   network_unit);
+        if (r >= 0)
+                r = network_hosts_lines(b, n, network_unit, &hosts);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
                 const char *dir = record_get(b[i].rec, "etc_dir");
+                _cleanup_free_ char *resolv = NULL;
+                _cleanup_close_ int dfd = -EBADF;
+                int k;
                 if (!dir || !streq_ptr(record_get(b[i].rec, "network"), network_unit))
                         continue;
-                r = net_box_write_etc(m, b[i].name, dir);
-                if (r < 0 && ret == 0)
-                        ret = r;
+                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                k = dfd < 0 ? -errno : write_in_place(dfd, "hosts", hosts);
+                if (k < 0 && ret == 0)
+                        ret = k;
         }
         box_records_free(b, n);
-        return ret;
+        return r < 0 ? r : ret;
 }
