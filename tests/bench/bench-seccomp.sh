@@ -315,10 +315,10 @@ Docker's profile for the box's capabilities), \`SeccompProfile=unconfined\` (no 
 \`SystemCallFilter=@system-service\`; and transient \`boxctl run --rm busybox -- /bin/true\` boxes
 with and without \`-p Security.SeccompProfile=unconfined\`. A start is \`boxctl start NAME\` until
 it returns (the box is running); the box is stopped before each run, untimed. Wall-clock times
-of whole \`boxctl\` processes measured with $tool; $RUNS runs per variant in $BLOCKS interleaved
-blocks (each block: every variant, one untimed warm-up run each, so the filter is in boxd's cache);
-median and min – max in ms. Checked before timing: PID 1 of each box has \`Seccomp: 2\` (filter)
-or \`0\` (unconfined) in /proc/PID/status. Then $PAIRS pairs: \`boxctl start\` of the default box
+of whole \`boxctl\` processes measured with $tool;
+$RUNS runs per variant in $BLOCKS interleaved blocks (each block: every variant, one untimed warm-up
+run each, so the filter is in boxd's cache); median and min – max in ms. Checked before timing:
+PID 1 of each box has \`Seccomp: 2\` (filter) or \`0\` (unconfined) in /proc/PID/status. Then $PAIRS pairs: \`boxctl start\` of the default box
 and of the unconfined one right after each other (which one first alternates), timed in the
 shell (\`\$EPOCHREALTIME\`); the verdict is on the median of those paired differences, with its
 distribution-free 95 % confidence interval (met if the interval is below the target, missed if
