@@ -175,3 +175,13 @@ int error_setf(char **ret_error, int r, const char *format, ...) {
         }
         return r;
 }
+
+char *box_hostname(const char *hostname_setting, const char *box_id) {
+        char *h = hostname_setting ? strdup(hostname_setting) : strndup(box_id, strcspn(box_id, "."));
+        if (!h)
+                return NULL;
+        for (char *p = h; *p; p++)
+                if (!strchr(ALPHANUMERICAL "-.", *p))
+                        *p = '-';
+        return h;
+}

@@ -29,6 +29,9 @@ char *strextend_internal(char **x, ...);
 /* Sets *ret_error (if ret_error is not NULL and no message is there yet) to the formatted
  * message; returns r, so that "return error_setf(ret_error, -EINVAL, …);" reads well. */
 int error_setf(char **ret_error, int r, const char *format, ...) _printf_(3, 4);
+/* The host name of a box: Hostname= if set, else its unit name without ".box" (and anything
+ * after a '.'), characters a host name may not hold ('@', '\\', …) turned into '-'. */
+char *box_hostname(const char *hostname_setting, const char *box_id);
 /* malloc'd printf, NULL on OOM */
 char *strprintf(const char *format, ...) _printf_(1, 2);
 

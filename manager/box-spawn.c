@@ -449,18 +449,10 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
 
         /* STEP_HOSTNAME */
         if (c->namespaces.uts.mode == NAMESPACE_PRIVATE) {
-                const char *h = s->hostname ?: a->box->id;
-                _cleanup_free_ char *base = strndup(h, strcspn(h, "."));
-                const char *name = s->hostname ? s->hostname : base;
-                if (!base)
-                        child_fail(a, STEP_HOSTNAME, ENOMEM);
-                /* unit names may contain characters a host name may not: replace them */
-                _cleanup_free_ char *clean = strdup(name);
+                /* unit names may contain characters a host name may not: they are replaced */
+                _cleanup_free_ char *clean = box_hostname(s->hostname, a->box->id);
                 if (!clean)
                         child_fail(a, STEP_HOSTNAME, ENOMEM);
-                for (char *p = clean; *p; p++)
-                        if (!strchr(ALPHANUMERICAL "-.", *p))
-                                *p = '-';
                 CHILD_CHECK(a, STEP_HOSTNAME, sethostname(clean, strlen(clean)));
         }
 

@@ -1014,7 +1014,7 @@ int net_box_setup(NetManager *m,
                   const char *etc_dir,
                   NetBoxInfo **ret,
                   char **ret_error) {
-        _cleanup_free_ char *name = NULL, *path = NULL;
+        _cleanup_free_ char *name = NULL, *path = NULL, *hostname = NULL;
         _cleanup_strv_free_ char **rec = NULL, **used = NULL, **auto_addrs = NULL, **reclaimed = NULL,
                                  **static_addrs = NULL, **want = NULL;
         _cleanup_(net_box_info_freep) NetBoxInfo *info = NULL;
@@ -1175,12 +1175,14 @@ int net_box_setup(NetManager *m,
                 }
         }
 
-        /* The record: everything below is created only after it names it. */
-        if (record_add(&rec, "box", box) < 0 || (network_unit && record_add(&rec, "network", network_unit) < 0) ||
+        /* The record: everything below is created only after it names it. The host name is the
+         * one the box gets (what /etc/hosts must list). */
+        hostname = box_hostname(c->box.hostname, box);
+        if (!hostname || record_add(&rec, "box", box) < 0 || (network_unit && record_add(&rec, "network", network_unit) < 0) ||
             (bridge && record_add(&rec, "bridge", bridge) < 0) ||
             (veth && record_add(&rec, "host_ifname", ifname) < 0) ||
             (etc_dir && record_add(&rec, "etc_dir", etc_dir) < 0) ||
-            record_add(&rec, "hostname", c->box.hostname ?: name) < 0) {
+            record_add(&rec, "hostname", hostname) < 0) {
                 r = -ENOMEM;
                 goto out;
         }

@@ -8,13 +8,23 @@
 # namespaces + veth + bridge port + address over libnl, no boxd).
 #
 #   tests/bench/bench-network.sh [BUILDDIR]    (as root; BUILDDIR default: build)
+#   --smoke (first argument): 5 boxes, RESULTS.md untouched
 #   BENCH_BOXES=N (default 200)   BENCH_NO_RESULTS=1: do not touch RESULTS.md
 # Target (the issue): N networked boxes <= 1.5x the floor.
 set -eu
 export LC_ALL=C
+SMOKE=0
+if [[ ${1:-} == --smoke ]]; then
+        # tests/bench/run --smoke: a few boxes, correctness only, RESULTS.md untouched
+        SMOKE=1
+        shift
+fi
 srcdir=$(realpath "$(dirname "$0")/../..")
 builddir=$(realpath "${1:-$srcdir/build}")
 N=${BENCH_BOXES:-200}
+if ((SMOKE)); then
+        N=5 BENCH_NO_RESULTS=1
+fi
 [ "$(id -u)" = 0 ] || { echo "bench-network.sh: needs root" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/boxd-bnet.XXXXXX)

@@ -346,9 +346,16 @@ since_after=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done |
 [ "$since_before" = "$since_after" ] && tap_ok "and the same start times (not restarted)" || tap_fail "start times" "before=$since_before after=$since_after"
 [ "$(prop m1.box NeedDaemonReload)" = no ] && tap_ok "an unchanged re-adopted box needs no reload" || tap_fail "NeedDaemonReload unchanged" "$(prop m1.box NeedDaemonReload)"
 [ "$(prop ends.box ExecMainStatus)" = 3 ] && tap_ok "a box that exited 3 while boxd was down is reported with status 3" || tap_fail "harvest exit status" "$(prop ends.box ExecMainStatus) $(prop ends.box Result)"
+# a PID with its start time (field 22 of /proc/PID/stat): pid_max may be small and PIDs come back
+starttime() { cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
+declare -A start_of
+for p in $pids_before; do start_of[$p]=$(starttime $p); done
 bx stop $(seq -f 'm%g.box' 1 20) >/dev/null
 # a re-adopted PID 1 is no longer boxd's child: once dead it may stay a zombie of the host's init
-alive() { [ -r /proc/$1/stat ] && [ "$(cut -d')' -f2 /proc/$1/stat | awk '{print $1}')" != Z ]; }
+alive() {
+        local st; st=$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | awk '{print $1}')
+        [ -n "$st" ] && [ "$st" != Z ] && [ "$(starttime $1)" = "${start_of[$1]}" ]
+}
 count_alive() { pids_left=0; for p in $pids_before; do alive $p && pids_left=$((pids_left+1)); done; [ $pids_left = 0 ]; }
 wait_for 10 count_alive; count_alive
 [ $pids_left = 0 ] && tap_ok "stopping re-adopted boxes ends them" ||
