@@ -772,6 +772,28 @@ static const struct {
         { "modify_ldt", -1 },           /* @cpu-emulation: nspawn "knowingly excluded" */
 };
 
+/* Allow rules of names in the list fall to the default action unless the box holds the capability. */
+static void policy_drop_allows(Policy *p, uint64_t capabilities, const char *const *names, const int *caps, size_t n) {
+        for (size_t i = 0; i < p->n_rules; i++) {
+                Rule *rule = &p->rules[i];
+                for (size_t k = 0; k < n; k++)
+                        if (rule->name && rule->action == SCMP_ACT_ALLOW && streq(rule->name, names[k]) &&
+                            (caps[k] < 0 || !(capabilities & (UINT64_C(1) << caps[k])))) {
+                                rule->name = mfree_str(rule->name); /* falls to the default action */
+                                break;
+                        }
+        }
+}
+
+/* What boxd adds to any JSON profile: unshare(2) and setns(2) only for a box holding CAP_SYS_ADMIN,
+ * as Docker's own profile has it, so that a permissive profile (containers-common's lets them
+ * through, relying on capabilities) does not hand a box new user namespaces either. */
+static void policy_profile_additions(Policy *p, uint64_t capabilities) {
+        static const char *const names[] = { "unshare", "setns" };
+        static const int caps[] = { 21 /* CAP_SYS_ADMIN */, 21 };
+        policy_drop_allows(p, capabilities, names, caps, ELEMENTSOF(names));
+}
+
 static int policy_default(Policy *p, uint64_t capabilities, int error_number, char **ret_error) {
         int r;
 
@@ -781,17 +803,8 @@ static int policy_default(Policy *p, uint64_t capabilities, int error_number, ch
                 return r;
         p->default_action = action_for_error(error_number);
         p->deny_tiocsti = true;
-        for (size_t i = 0; i < p->n_rules; i++) {
-                Rule *rule = &p->rules[i];
-                for (size_t k = 0; k < ELEMENTSOF(default_extra_denials); k++) {
-                        int cap = default_extra_denials[k].capability;
-                        if (rule->action == SCMP_ACT_ALLOW && streq(rule->name, default_extra_denials[k].name) &&
-                            (cap < 0 || !(capabilities & (UINT64_C(1) << cap)))) {
-                                rule->name = mfree_str(rule->name); /* falls to the default action */
-                                break;
-                        }
-                }
-        }
+        for (size_t k = 0; k < ELEMENTSOF(default_extra_denials); k++)
+                policy_drop_allows(p, capabilities, &default_extra_denials[k].name, &default_extra_denials[k].capability, 1);
         return 0;
 }
 
@@ -1045,6 +1058,8 @@ static int compile_section(const SecuritySection *sec, uint64_t capabilities, co
                 /* the unit's SystemCallArchitectures=, if set, wins over the profile's */
                 r = policy_from_profile(&p, sec->seccomp_profile, profile, profile_size, capabilities,
                                         strv_length(sec->system_call_architectures) == 0, ret_error);
+                if (r >= 0)
+                        policy_profile_additions(&p, capabilities);
         } else if (sec && strv_length(sec->system_call_filter) > 0)
                 r = policy_from_filter(&p, sec, ret_error);
         else
