@@ -3,6 +3,7 @@
  * gives. box-spawn.c only calls box_network_prepare(), box_network_setup() and
  * box_network_teardown(). */
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,21 +206,37 @@ int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {
         return 0;
 }
 
-int box_network_setup(Box *b, pid_t pid, const Unit *network) {
+/* A new network namespace, made by boxd itself (unshare, keep an fd, return to its own). */
+int box_network_make_netns(int *ret_fd) {
+        _cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        int fd, r = 0;
+        if (self < 0)
+                return -errno;
+        if (unshare(CLONE_NEWNET) < 0)
+                return -errno;
+        fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                r = -errno;
+        if (setns(self, CLONE_NEWNET) < 0) {
+                /* boxd must never stay in a box's namespace */
+                log_full_errno(LOG_EMERG, errno, "Cannot return to boxd's own network namespace: %m");
+                abort();
+        }
+        if (r < 0)
+                return r;
+        *ret_fd = fd;
+        return 0;
+}
+
+int box_network_setup(Box *b, int netns_fd, const Unit *network) {
         Manager *m = b->manager;
         const BoxConfig *c = b->unit->config;
         _cleanup_(net_box_info_freep) NetBoxInfo *info = NULL;
         _cleanup_free_ char *etc = NULL, *error = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        char path[64];
-        int r;
+        int fd = netns_fd, r;
 
         if (!box_config_has_network(c))
                 return 0;
-        snprintf(path, sizeof path, "/proc/%d/ns/net", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return network_fail(b, -errno, strprintf("cannot open %s: %m", path));
         etc = path_join(b->runtime_dir, "etc");
         if (!etc)
                 return log_oom();

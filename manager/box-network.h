@@ -30,9 +30,13 @@ bool box_config_has_network(const BoxConfig *c);
  * NULL for a host bridge), creates RUNTIME/etc/{hosts,resolv.conf} and appends their bind mounts
  * to mounts. On failure b->failed_* are set (step NETWORK) and it was logged. */
 int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network);
-/* Parent, after clone and cgroup attach, before the go-ahead: net_box_setup() on the namespace
- * of pid. Keeps the addresses in b->addresses. On failure b->failed_* are set and it was logged. */
-int box_network_setup(Box *b, pid_t pid, const Unit *network);
+/* A new, empty network namespace for a box, made by boxd before the box's first process exists
+ * (that process joins it): the veth, addresses and routes are all set up while boxd has no
+ * copy-on-write child, which is what made networked starts slow. */
+int box_network_make_netns(int *ret_fd);
+/* Parent, before clone: net_box_setup() on the namespace netns_fd. Keeps the addresses in
+ * b->addresses. On failure b->failed_* are set and it was logged. */
+int box_network_setup(Box *b, int netns_fd, const Unit *network);
 /* After the box's processes are gone: net_box_teardown(), forgets the addresses, releases the
  * network when its unit disappeared. Safe for a box that never had networking. */
 void box_network_teardown(Box *b);

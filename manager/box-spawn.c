@@ -768,6 +768,7 @@ int box_spawn(Box *b) {
         _cleanup_(box_mount_list_done) BoxMountList mounts = {};
         _cleanup_(userns_setup_done) UsernsSetup userns = { .fd = -EBADF, .root = (uid_t) -1 };
         _cleanup_(unit_freep) Unit *network = NULL;
+        _cleanup_close_ int netns_fd = -EBADF;
         const char *key = NULL;
         int r;
 
@@ -952,6 +953,19 @@ int box_spawn(Box *b) {
         }
         cg_fd = cgroup_open_unified_fd(m->cgroup, b->cgroup_path);
 
+        /* a box with a veth: its network namespace is made and set up now, while boxd has no
+         * copy-on-write child whose pages every allocation of libnl/libnftables would copy; the
+         * box's first process joins it */
+        if (c->namespaces.network.mode == NAMESPACE_PRIVATE && box_config_has_network(c)) {
+                b->failed_step = STEP_NETWORK;
+                r = box_network_make_netns(&netns_fd);
+                if (r < 0)
+                        goto fail;
+                r = box_network_setup(b, netns_fd, network);
+                if (r < 0)
+                        goto fail;
+        }
+
         b->failed_step = STEP_CLONE;
         if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0) {
                 r = -errno;
@@ -961,7 +975,7 @@ int box_spawn(Box *b) {
         uint64_t flags = CLONE_NEWNS | CLONE_PIDFD;
         if (c->namespaces.pid.mode == NAMESPACE_PRIVATE)
                 flags |= CLONE_NEWPID;
-        if (c->namespaces.network.mode == NAMESPACE_PRIVATE)
+        if (c->namespaces.network.mode == NAMESPACE_PRIVATE && netns_fd < 0)
                 flags |= CLONE_NEWNET;
         if (c->namespaces.ipc.mode == NAMESPACE_PRIVATE)
                 flags |= CLONE_NEWIPC;
@@ -976,7 +990,8 @@ int box_spawn(Box *b) {
                 .box = b, .c = c, .root = root, .notify_path = notify_path, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds, .seccomp = seccomp,
                 .lower_fds = userns.lower_fds, .userns_fd = userns.fd,
                 .upper = upper, .work = work, .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd,
-                .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = -1, .join_ipc_fd = -1,
+                .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = netns_fd >= 0 ? netns_fd : -1,
+                .join_ipc_fd = -1,
         };
         int pidfd = -EBADF, join_pid_fd = -1;
         const NamespaceSetting *joins[] = { &c->namespaces.pid, &c->namespaces.network, &c->namespaces.ipc };
@@ -1031,12 +1046,6 @@ int box_spawn(Box *b) {
 
         b->failed_step = STEP_CGROUP_ATTACH;
         r = cgroup_attach(m->cgroup, b->cgroup_path, pid);
-        if (r < 0) {
-                close(go_pipe[1]);
-                goto fail_child;
-        }
-        b->failed_step = STEP_NETWORK;
-        r = box_network_setup(b, pid, network);
         if (r < 0) {
                 close(go_pipe[1]);
                 goto fail_child;
