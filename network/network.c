@@ -1519,7 +1519,6 @@ int net_network_update_hosts(NetManager *m, const char *network_unit) {
                 r = network_hosts_lines(b, n, network_unit, &hosts);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 const char *dir = record_get(b[i].rec, "etc_dir");
-                _cleanup_free_ char *resolv = NULL;
                 _cleanup_close_ int dfd = -EBADF;
                 int k;
                 if (!dir || !streq_ptr(record_get(b[i].rec, "network"), network_unit))
