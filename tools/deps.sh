@@ -8,6 +8,7 @@ PACKAGES=(
         clang libclang-rt-14-dev
         busybox-static iproute2 util-linux systemd groff-base man-db
         umoci nftables golang-github-containers-common
+        qemu-system-x86 debootstrap cpio kmod e2fsprogs xz-utils zstd binutils
 )
 
 missing=()
