@@ -33,7 +33,6 @@ struct NetManager {
         bool nft_ready;
 };
 
-
 static bool name_is_safe(const char *s) {
         return !isempty(s) && strlen(s) <= 255 && s[0] != '.' &&
                 in_charset(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.@-");
@@ -1073,12 +1072,14 @@ int net_box_setup(NetManager *m,
 
         if (veth) {
                 host_ifname(name, ifname);
-                for (size_t i = 0; i < n_boxes; i++)
-                        if (streq_ptr(record_get(boxes[i].rec, "host_ifname"), ifname)) {
+                for (size_t i = 0; i < n_boxes; i++) {
+                        const char *h = record_get(boxes[i].rec, "host_ifname");
+                        if (h && streq(h, ifname)) {
                                 r = error_setf(ret_error, -EEXIST, "host interface %s of box %s is used by box %s",
                                            ifname, name, boxes[i].name);
                                 goto out;
                         }
+                }
         }
 
         /* Addresses: static ones first (checked), then one lease per subnet of a family still missing. */

@@ -9,6 +9,7 @@ PACKAGES=(
         busybox-static iproute2 util-linux systemd groff-base man-db
         umoci nftables golang-github-containers-common
         crun runc bubblewrap systemd-container hyperfine strace
+        qemu-system-x86 debootstrap cpio kmod e2fsprogs xz-utils zstd binutils
 )
 
 missing=()

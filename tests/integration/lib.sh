@@ -64,8 +64,19 @@ mkdir -p "$UNITS"
 bash "$(dirname "${BASH_SOURCE[0]}")/../../tools/make-rootfs.sh" "$ROOTFS" "$PAYLOAD"
 ip netns add "$NETNS"
 
+# BOXD_IT_CGROUP2=DIR (a cgroup2 directory whose subtree_control hands the controllers down, as
+# on a pure v2 host; the VM lane sets it): boxd starts alone in DIR/boxd, as under systemd's
+# Delegate=yes, since the kernel enables controllers only in a cgroup without other processes;
+# a restarted boxd starts in its instance's supervisor/, as systemd's restart leaves it.
 start_boxd() {
-        nsenter --net=/run/netns/"$NETNS" "$BOXD" --prefix="$P" --cgroup="boxd-it-$$" --log-level="${BOXD_LOG_LEVEL:-info}" \
+        local cg=
+        if [ -n "${BOXD_IT_CGROUP2:-}" ]; then
+                cg=$BOXD_IT_CGROUP2/boxd
+                [ -d "$cg/boxd-it-$$/supervisor" ] && cg=$cg/boxd-it-$$/supervisor
+                mkdir -p "$cg"
+        fi
+        nsenter --net=/run/netns/"$NETNS" sh -c '[ -z "$1" ] || echo $$ > "$1/cgroup.procs" || exit 1; shift; exec "$@"' \
+                start-boxd "$cg" "$BOXD" --prefix="$P" --cgroup="boxd-it-$$" --log-level="${BOXD_LOG_LEVEL:-info}" \
                 >>"$T/boxd.log" 2>&1 &
         BOXD_PID=$!
         for _ in $(seq 1 200); do
