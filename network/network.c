@@ -75,9 +75,8 @@ int net_manager_new(const char *state_dir, const char *instance, NetManager **re
         r = nl_route_open(-EBADF, &m->nl);
         if (r < 0)
                 return r;
-        r = nft_context_new(m->table, &m->nft);
-        if (r < 0)
-                return r;
+        /* the nftables context comes with the first published port or masquerade: a kernel
+         * without nf_tables still runs boxes with plain veths */
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -124,6 +123,12 @@ static int nft_ready(NetManager *m, char **ret_error) {
         int r;
         if (m->nft_ready)
                 return 0;
+        if (!m->nft) {
+                r = nft_context_new(m->table, &m->nft);
+                if (r < 0)
+                        return error_setf(ret_error, r, "nftables is not available (published ports, IPMasquerade=): %s",
+                                          strerror(-r));
+        }
         r = nft_table_ensure(m->nft, &msg);
         if (r < 0)
                 return error_setf(ret_error, r, "creating nftables table inet %s: %s", m->table, strna(msg));
@@ -157,6 +162,8 @@ static int nft_record_apply(NetManager *m, const char *rec, bool add, char **ret
         key = colon ? strndup(bar + 1, (size_t) (colon - bar - 1)) : strdup(bar + 1);
         if (!key)
                 return -ENOMEM;
+        if (!m->nft && nft_context_new(m->table, &m->nft) < 0)
+                return 0; /* no nftables: nothing of it can have been made */
         r = nft_table_exists(m->nft);
         if (r <= 0)
                 return r;
@@ -642,6 +649,8 @@ static int nft_maybe_drop_table(NetManager *m) {
         if (nets || boxes)
                 return 0;
         m->nft_ready = false;
+        if (!m->nft && nft_context_new(m->table, &m->nft) < 0)
+                return 0;
         return nft_table_delete(m->nft);
 }
 

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/netlink.h>
 
 #include <nftables/libnftables.h>
 
@@ -53,7 +56,14 @@ static const char table_template[] =
         "add rule inet %1$s forward iifname @bridges oifname @bridges iifname . oifname != @samebridge drop\n";
 
 int nft_context_new(const char *table, NftContext **ret) {
-        NftContext *n = calloc(1, sizeof *n);
+        NftContext *n;
+        /* libnftables exit()s the process when it cannot open its netlink socket (a kernel
+         * without nf_tables): try that socket first, and fail softly */
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        n = calloc(1, sizeof *n);
         if (!n)
                 return -ENOMEM;
         n->table = strdup(table);

@@ -22,7 +22,12 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 SRC=$(arg lane.src) BUILD=$(arg lane.build)
 mount -t tmpfs -o mode=0755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# the shared trees are mounted at their host paths: a tmpfs on /tmp would hide a clone under /tmp
+# (the root is already a writable overlay)
+case "$SRC/ $BUILD/" in
+/tmp/*) ;;
+*) case "$BUILD/" in /tmp/*) ;; *) mount -t tmpfs -o mode=1777 tmpfs /tmp ;; esac ;;
+esac
 mkdir -p /dev/pts /dev/shm /run/netns
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
