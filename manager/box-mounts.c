@@ -289,10 +289,28 @@ int box_mount_rootfs(const char *root, char *const *lowers, const int *lower_fds
                 return -errno;
         /* "lowerdir+" takes one unescaped path per call, topmost first, and is not bound by the
          * page-sized option string of mount(2): that is what makes 500 layers possible */
-        for (size_t i = n; i > 0; i--)
-                if ((lower_fds ? fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower_fds[i - 1])
-                               : fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i - 1], 0)) < 0)
+        for (size_t i = n; i > 0; i--) {
+                if (!lower_fds) {
+                        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i - 1], 0) < 0)
+                                goto fail;
+                        continue;
+                }
+                if (fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, lower_fds[i - 1]) >= 0)
+                        continue;
+                if (errno != EBADF && errno != EINVAL)
                         goto fail;
+                /* kernels before 6.13 take layers by path only: attach the idmapped layer in this
+                 * (the box's own) mount namespace, on ROOT.lower/N, and pass that path */
+                char dir[PATH_MAX];
+                snprintf(dir, sizeof dir, "%s.lower", root);
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        goto fail;
+                snprintf(dir, sizeof dir, "%s.lower/%zu", root, i - 1);
+                if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+                    move_mount(lower_fds[i - 1], "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) < 0)
+                        goto fail;
+        }
         if (upper && (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                       fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
                 goto fail;

@@ -1101,6 +1101,7 @@ void box_spawn_cleanup(Box *b) {
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root.lower"); /* idmapped layers' mount points */
         }
         box_network_teardown(b);
 }

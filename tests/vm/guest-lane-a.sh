@@ -22,12 +22,17 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 SRC=$(arg lane.src) BUILD=$(arg lane.build)
 mount -t tmpfs -o mode=0755 tmpfs /run
-# the shared trees are mounted at their host paths: a tmpfs on /tmp would hide a clone under /tmp
-# (the root is already a writable overlay)
-case "$SRC/ $BUILD/" in
-/tmp/*) ;;
-*) case "$BUILD/" in /tmp/*) ;; *) mount -t tmpfs -o mode=1777 tmpfs /tmp ;; esac ;;
-esac
+# /tmp must be a tmpfs (the tests put overlay upper directories there, which the overlay root
+# cannot hold); the shared trees are mounted at their host paths, which may lie under /tmp (a
+# clone in /tmp): move them aside and back over the new tmpfs
+mkdir -p /mnt/keep-src /mnt/keep-build
+mount --move "$BUILD" /mnt/keep-build
+mount --move "$SRC" /mnt/keep-src
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mkdir -p "$SRC"
+mount --move /mnt/keep-src "$SRC"
+mkdir -p "$BUILD" 2>/dev/null || true
+mount --move /mnt/keep-build "$BUILD"
 mkdir -p /dev/pts /dev/shm /run/netns
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
