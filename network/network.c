@@ -170,6 +170,15 @@ static int nft_record_apply(NetManager *m, const char *rec, bool add, char **ret
         return nft_element_delete(m->nft, set, key);
 }
 
+static int write_sysctl(const char *path, const char *value);
+
+/* The host ends boxd makes never take router advertisements (a box must not route the host). */
+static void no_accept_ra(const char *ifname) {
+        char path[96];
+        snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
+        (void) write_sysctl(path, "0"); /* ENOENT without IPv6: nothing to accept then */
+}
+
 static int write_sysctl(const char *path, const char *value) {
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
         size_t n = strlen(value);
@@ -456,6 +465,8 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                         goto fail;
                 }
         }
+        if (owned)
+                no_accept_ra(bridge);
         r = nl_link_set_up(m->nl, bridge);
         if (r < 0) {
                 error_setf(ret_error, r, "bringing up bridge %s: %s", bridge, strerror(-r));
@@ -950,6 +961,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
                 error_setf(ret_error, r, "creating veth %s/host0 for box %s: %s", ifname, name, strerror(-r));
                 goto finish;
         }
+        no_accept_ra(ifname);
         r = nl_link_set_up(box_nl, "host0");
         if (r < 0) {
                 error_setf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));

@@ -37,7 +37,7 @@
 #   25    /sys/fs/cgroup ro, release_agent, CVE-2022-0492       [25] cgroup: …            probe fs
 #   26    non-empty/frozen pre-existing cgroup, double fork     [26] cgroup: …            probe doublefork
 #   27    AF_PACKET/raw sockets, link down; host accept_ra      [27] net: …               probe net, busybox ip
-#   User=auto: the probe checks again with [Namespaces] User=auto (SKIP while boxd refuses it)
+#   User=auto: the probe checks again with [Namespaces] User=auto
 #
 # Run (as root; it starts its own boxd under a temporary prefix in a network namespace of its
 # own, like every integration test): meson test -C build security -v
@@ -99,8 +99,21 @@ if [ $rc != 0 ] && grep -qi "not permitted" <<<"$out"; then
 else
         tap_fail "[27] net: ip link set lo down → EPERM" "rc=$rc: $out"
 fi
-tap_skip "[27] net: the host bridge/veth ends have accept_ra=0" \
-        "boxd refuses [Network] VirtualEthernet=/Bridge= (\"cannot be applied by this build yet\"): no box has a veth"
+printf '[Network]\nSubnet=10.66.0.0/24\n' > "$UNITS/secnet.network"
+unit vethra.box '[Box]' 'ExecStart=/bin/sleep 1000' '[Rootfs]' 'Layers=busybox' '[Network]' 'Bridge=secnet'
+bx daemon-reload >/dev/null
+if bx start vethra.box >/dev/null 2>&1; then
+        ra=$(for i in $(ip -n "$NETNS" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1) secnet; do
+                echo "$i=$(ip netns exec "$NETNS" cat /proc/sys/net/ipv6/conf/$i/accept_ra 2>/dev/null)"; done | tr '\n' ' ')
+        if [ -n "$ra" ] && ! grep -qE '=[^0 ]|= ' <<<"$ra "; then
+                tap_ok "[27] net: the host bridge/veth ends have accept_ra=0 (observed $ra)"
+        else
+                tap_fail "[27] net: the host bridge/veth ends have accept_ra=0" "observed $ra"
+        fi
+        bx stop vethra.box >/dev/null
+else
+        tap_fail "[27] net: the host bridge/veth ends have accept_ra=0" "the networked box did not start: $(bx start vethra.box 2>&1)"
+fi
 
 # ---- a long-running default box for exec-based checks (7, 10, 11, 19, 21) ----
 unit sec.box '[Box]' \
