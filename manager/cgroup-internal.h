@@ -35,6 +35,8 @@ struct CgroupDriver {
         unsigned v2_enabled_in_parent;           /* of those, the ones we enabled in our own cgroup */
         bool supervisor;                         /* boxd lives in "<instance root>/supervisor" (v2) */
         bool moved_to_supervisor;                /* … because we moved it there */
+        bool scope;                              /* our cgroup is a systemd scope made for the boxes:
+                                                  * its keeper, not boxd, is in supervisor/ */
         bool has_kill;                           /* cgroup.kill */
         char *description;
 };

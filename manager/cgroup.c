@@ -460,7 +460,7 @@ static int set_root(CgroupDriver *d, CgroupHierarchy *h) {
         return h->root ? 0 : -ENOMEM;
 }
 
-static int find_v2(CgroupDriver *d, const Detection *x) {
+static int find_v2(CgroupDriver *d, const Detection *x, const char *path) {
         const ProcCgroup *p = NULL;
         for (size_t i = 0; i < x->n_procs; i++)
                 if (x->procs[i].id == 0 && isempty(x->procs[i].controllers)) {
@@ -469,12 +469,14 @@ static int find_v2(CgroupDriver *d, const Detection *x) {
                 }
         if (!p)
                 return 0;
+        if (!path)
+                path = p->path;
         for (size_t i = 0; i < x->n_mounts; i++) {
                 const CgroupMount *m = &x->mounts[i];
                 const char *rel;
                 if (!m->v2)
                         continue;
-                rel = relative_to_mount_root(p->path, m->root);
+                rel = relative_to_mount_root(path, m->root);
                 if (!rel)
                         continue;
                 CgroupHierarchy *h = &d->hierarchies[d->n_hierarchies];
@@ -525,7 +527,8 @@ static int build_description(CgroupDriver *d) {
                 return -ENOMEM;
         if (d->unified)
                 d->description = strprintf("unified: %s%s%s%s", strempty(v2),
-                                           d->supervisor ? "; boxd in supervisor/" : "",
+                                           d->scope ? "; boxes in a systemd scope, its keeper in supervisor/"
+                                           : d->supervisor ? "; boxd in supervisor/" : "",
                                            missing ? "; missing: " : "", strempty(missing));
         else
                 d->description = strprintf("%s: %s from v1%s%s%s%s%s", d->v2 >= 0 ? "hybrid" : "legacy",
@@ -596,7 +599,26 @@ static int rmdir_cgroup_tree(const char *dir) {
  * but not enabled there are enabled — the only write outside the instance subtree, and what
  * systemd's Delegate=yes hands to the service. The kernel refuses it (EBUSY) while other
  * processes remain in our own cgroup; those controllers are then missing. */
-static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_in_supervisor) {
+static int move_procs(const char *from, const char *to_procs) {
+        _cleanup_free_ char *procs = cg_file(from, "cgroup.procs"), *s = NULL;
+        int r;
+        if (!procs)
+                return -ENOMEM;
+        r = cg_read_file(procs, &s);
+        if (r < 0)
+                return r;
+        for (char *line = s, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                r = cg_write_file(to_procs, line);
+                if (r < 0 && r != -ESRCH)
+                        return r;
+        }
+        return 0;
+}
+
+static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_in_supervisor, pid_t keeper) {
         CgroupHierarchy *h = &d->hierarchies[d->v2];
         _cleanup_free_ char *own = hierarchy_own_dir(h), *sup = NULL, *procs = NULL;
         unsigned have = 0, avail = 0;
@@ -611,7 +633,20 @@ static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_i
         r = mkdir_cgroup(sup);
         if (r < 0)
                 return r;
-        if (!already_in_supervisor) {
+        if (d->scope) {
+                /* the scope's keeper into supervisor/; with an existing scope, whatever is left in
+                 * its own cgroup (a keeper a crashed boxd did not move yet) */
+                procs = cg_file(sup, "cgroup.procs");
+                if (!procs)
+                        return -ENOMEM;
+                if (keeper > 0) {
+                        snprintf(pid, sizeof pid, "%d", (int) keeper);
+                        r = cg_write_file(procs, pid);
+                } else
+                        r = move_procs(own, procs);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot move the scope's keeper into %s: %m", sup);
+        } else if (!already_in_supervisor) {
                 procs = cg_file(sup, "cgroup.procs");
                 if (!procs)
                         return -ENOMEM;
@@ -650,6 +685,10 @@ static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_i
 }
 
 int cgroup_driver_new(const char *instance, CgroupDriver **ret) {
+        return cgroup_driver_new_in_scope(instance, NULL, 0, ret);
+}
+
+int cgroup_driver_new_in_scope(const char *instance, const char *scope_cgroup, pid_t keeper, CgroupDriver **ret) {
         _cleanup_(detection_done) Detection x = {};
         _cleanup_(cgroup_driver_freep) CgroupDriver *d = NULL;
         unsigned v2_avail = 0, v2_wanted = 0;
@@ -677,13 +716,16 @@ int cgroup_driver_new(const char *instance, CgroupDriver **ret) {
         if (r < 0)
                 return r;
 
-        r = find_v2(d, &x);
+        r = find_v2(d, &x, scope_cgroup);
         if (r < 0)
                 return r;
+        if (scope_cgroup && d->v2 < 0)
+                return -ENOENT;
+        d->scope = scope_cgroup != NULL;
         if (d->v2 >= 0) {
                 CgroupHierarchy *h = &d->hierarchies[d->v2];
                 _cleanup_free_ char *own = NULL;
-                r = v2_strip_supervisor(d, h);
+                r = d->scope ? 0 : v2_strip_supervisor(d, h);
                 if (r < 0)
                         return r;
                 in_supervisor = r > 0;
@@ -764,8 +806,8 @@ int cgroup_driver_new(const char *instance, CgroupDriver **ret) {
                 }
         }
 
-        if (d->v2 >= 0 && (d->unified || v2_wanted || in_supervisor)) {
-                r = cgroup_v2_setup_root(d, v2_wanted, in_supervisor);
+        if (d->v2 >= 0 && (d->unified || v2_wanted || in_supervisor || d->scope)) {
+                r = cgroup_v2_setup_root(d, v2_wanted, in_supervisor, keeper);
                 if (r < 0)
                         goto fail;
                 /* a controller we could not enable is missing (cpuacct stays: cpu.stat is core) */
@@ -927,6 +969,12 @@ int cgroup_driver_remove_root(CgroupDriver *d) {
                 CgroupHierarchy *h = &d->hierarchies[i];
                 if (!h->root)
                         continue;
+                if (h->v2 && d->scope) {
+                        /* the scope's cgroups go when the caller stops the scope */
+                        if (dir_has_subdirs(h->root, CGROUP_SUPERVISOR) && ret == 0)
+                                ret = -EBUSY;
+                        continue;
+                }
                 if (h->v2 && d->supervisor) {
                         _cleanup_free_ char *own = hierarchy_own_dir(h), *procs = NULL,
                                             *sup = cg_file(h->root, CGROUP_SUPERVISOR);

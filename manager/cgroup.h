@@ -52,6 +52,11 @@ typedef struct CgroupStats {
  * kernel refuses while other processes remain in that cgroup, and the controllers are then
  * missing). A boxd started in "…/<instance>/supervisor" takes "…" as its own cgroup. */
 int cgroup_driver_new(const char *instance, CgroupDriver **ret);
+/* The same with a systemd scope made for the boxes (systemd-scope.h) as the v2 cgroup to use
+ * instead of boxd's own: scope_cgroup is its path as in /proc/PID/cgroup, keeper the process
+ * systemd put into it (moved into "<instance root>/supervisor"; 0 when the scope existed: any
+ * process left in the scope's own cgroup is moved there). */
+int cgroup_driver_new_in_scope(const char *instance, const char *scope_cgroup, pid_t keeper, CgroupDriver **ret);
 CgroupDriver *cgroup_driver_free(CgroupDriver *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupDriver *, cgroup_driver_free);
 bool cgroup_driver_is_unified(const CgroupDriver *d);

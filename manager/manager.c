@@ -24,6 +24,7 @@
 #include "path-util.h"
 #include "string-util.h"
 #include "strv.h"
+#include "systemd-scope.h"
 
 /* box-init is read once into a sealed memfd: the box can neither write nor replace it. */
 static int load_box_init(int *ret) {
@@ -105,7 +106,20 @@ int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) 
         }
         if (!m->cgroup_instance)
                 return log_oom();
-        r = cgroup_driver_new(m->cgroup_instance, &m->cgroup);
+        r = isempty(m->paths.prefix) ? systemd_scope_wanted(m->cgroup_instance, &m->systemd_scope) : 0;
+        if (r < 0)
+                return log_oom();
+        if (m->systemd_scope) {
+                _cleanup_free_ char *scope_cgroup = NULL;
+                pid_t keeper = 0;
+                r = systemd_scope_acquire(m->systemd_scope, &scope_cgroup, &keeper);
+                if (r < 0)
+                        return r;
+                r = cgroup_driver_new_in_scope(m->cgroup_instance, scope_cgroup, keeper, &m->cgroup);
+                if (r < 0 && keeper > 0)
+                        (void) systemd_scope_stop(m->systemd_scope);
+        } else
+                r = cgroup_driver_new(m->cgroup_instance, &m->cgroup);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the cgroup subtree %s: %m", m->cgroup_instance);
         log_debug("cgroups: %s", cgroup_driver_describe(m->cgroup));
@@ -144,9 +158,12 @@ Manager *manager_free(Manager *m) {
         manager_network_close(m);
         unit_loader_free(m->loader);
         if (m->cgroup) {
-                (void) cgroup_driver_remove_root(m->cgroup);
+                /* a scope made for the boxes is stopped once no box is left in it */
+                if (cgroup_driver_remove_root(m->cgroup) >= 0 && m->systemd_scope)
+                        (void) systemd_scope_stop(m->systemd_scope);
                 cgroup_driver_free(m->cgroup);
         }
+        free(m->systemd_scope);
         free(m->cgroup_instance);
         if (m->box_init_fd >= 0)
                 close(m->box_init_fd);

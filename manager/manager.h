@@ -32,6 +32,7 @@ typedef struct Manager {
         int listen_fd;
         sd_event_source *listen_source;
         BusConnection *connections;
+        char *systemd_scope;      /* the scope boxes live in under systemd (systemd-scope.h) */
         sd_bus *system_bus;       /* when a system bus runs */
         bool exiting;
         unsigned long long next_connection_id;

@@ -32,9 +32,18 @@ check "boxd.socket is active" systemctl is-active boxd.socket
 check "boxd.service is active (READY=1 at boot)" systemctl is-active boxd.service
 [ "$(systemctl show boxd -p Delegate --value)" = yes ] && ok "boxd.service has Delegate=yes" || nok "Delegate=yes"
 SVC=/sys/fs/cgroup$(systemctl show boxd -p ControlGroup --value)
+# boxes live in a transient scope with Delegate=yes, not below boxd.service (systemd 252 could not
+# restart a service whose own cgroup has controllers enabled for its children)
+check "boxd-boxes.scope is active" systemctl is-active boxd-boxes.scope
+[ "$(systemctl show boxd-boxes.scope -p Delegate --value)" = yes ] && ok "boxd-boxes.scope has Delegate=yes" || nok "scope Delegate=yes" "$(systemctl show boxd-boxes.scope -p Delegate)"
+SCOPE=/sys/fs/cgroup$(systemctl show boxd-boxes.scope -p ControlGroup --value)
 for c in memory pids cpu io; do
-        grep -qw $c "$SVC/cgroup.subtree_control" && ok "boxd enabled $c in its delegated cgroup" || nok "delegated $c" "$(cat "$SVC/cgroup.subtree_control")"
+        grep -qw $c "$SCOPE/cgroup.subtree_control" && ok "boxd enabled $c in the scope's cgroup" || nok "scope $c" "$(cat "$SCOPE/cgroup.subtree_control" 2>&1)"
 done
+[ -z "$(cat "$SVC/cgroup.subtree_control")" ] && ok "boxd.service's own cgroup has no controllers enabled (restartable)" || nok "service subtree_control empty" "$(cat "$SVC/cgroup.subtree_control")"
+[ -z "$(cat "$SCOPE/cgroup.procs")" ] && ok "no process in the scope's own cgroup (its keeper is in a leaf)" || nok "scope root empty" "$(cat "$SCOPE/cgroup.procs")"
+KEEPER=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
+[ -n "$KEEPER" ] && [ "$(cat /proc/$KEEPER/comm 2>/dev/null)" = boxd-keeper ] && ok "the scope's keeper ($KEEPER) sleeps in boxd/supervisor" || nok "keeper" "procs '$KEEPER' $(ls "$SCOPE" 2>&1 | tr '\n' ' ')"
 check "the embedded busybox layer was imported" sh -c 'boxctl layer list | grep -qw busybox'
 
 # ---- the enabled box runs after boot, without any command ----
@@ -43,7 +52,8 @@ check "hello.box (enabled, Layers=busybox) is active after boot" sh -c '[ "$(box
 PID=$(prop hello.box MainPID)
 [ -n "$PID" ] && [ "$PID" -gt 0 ] && kill -0 "$PID" && ok "hello.box has a MainPID ($PID)" || nok "MainPID" "got '$PID'"
 cg=$(prop hello.box ControlGroup)
-case "$cg" in "$SVC"/*) ok "its cgroup is below boxd.service's ($cg)" ;; *) nok "box cgroup below the service" "$cg" ;; esac
+case "$cg" in "$SCOPE"/*) ok "its cgroup is below boxd-boxes.scope's ($cg)" ;; *) nok "box cgroup below the scope" "$cg" ;; esac
+check "systemctl status boxd-boxes.scope lists the box's sleep" sh -c 'systemctl status boxd-boxes.scope --no-pager -l | grep -q "sleep\|box-init"' 
 
 # ---- journal: the box's output with its name as a field ----
 wait_for 15 sh -c 'journalctl -b SYSLOG_IDENTIFIER=hello.box --no-pager | grep -q hello-from-box'
@@ -57,12 +67,7 @@ check "busctl --system tree io.boxd shows its objects" sh -c 'busctl --system tr
 check "boxctl list shows hello.box" sh -c 'boxctl list | grep -q hello'
 
 # ---- systemctl restart boxd: the box keeps running, same PID ----
-if ! systemctl restart boxd 2>/dev/null && journalctl -b -u boxd --no-pager | grep -q 'status=219/CGROUP'; then
-        # systemd 252 puts the main process of a service into the service's own cgroup, which the
-        # kernel refuses once controllers are enabled in its subtree_control (boxd does that for
-        # its boxes): systemd >= 254 has DelegateSubgroup= for this. Known, see HACKING.md "VM lane".
-        KNOWN="boxd.service cannot be restarted by systemd 252 while boxes run: status=219/CGROUP (no DelegateSubgroup= before systemd 254)"
-fi
+systemctl restart boxd
 [ "$(systemctl is-active boxd)" = active ] && ok "systemctl restart boxd" || nok "systemctl restart boxd" "$(journalctl -b -u boxd --no-pager | grep -E 'status=|Failed' | tail -2)"
 check "boxd is active again" systemctl is-active boxd
 kill -0 "$PID" 2>/dev/null && ok "the box's PID 1 survived the restart" || nok "box survived restart" "pid $PID gone"
@@ -84,6 +89,20 @@ sleep 3
 n2=$(journalctl -b SYSLOG_IDENTIFIER=hello.box --no-pager -o cat | grep -c hello-from-box)
 [ "$n2" -gt "$n1" ] && ok "its output still reaches the journal ($n1 -> $n2 lines)" || nok "journal after re-adoption" "$n1 -> $n2"
 check "busctl --system tree io.boxd after the restart" sh -c 'busctl --system tree io.boxd --no-pager | grep -q /io/boxd'
+KEEPER2=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
+[ "$KEEPER2" = "$KEEPER" ] && ok "the same keeper after two restarts (the scope was re-used)" || nok "same keeper" "$KEEPER -> $KEEPER2"
+
+# ---- with no box left, stopping boxd stops the scope: nothing is left behind ----
+check "boxctl stop hello.box" boxctl stop hello.box
+check "systemctl stop boxd (no box running)" systemctl stop boxd.service
+wait_for 10 sh -c '! systemctl is-active boxd-boxes.scope'
+! systemctl is-active -q boxd-boxes.scope && ok "boxd-boxes.scope is gone with the last box" || nok "scope stopped" "$(systemctl is-active boxd-boxes.scope)"
+wait_for 5 sh -c "! kill -0 $KEEPER"
+! kill -0 "$KEEPER" 2>/dev/null && ok "its keeper is gone" || nok "keeper gone" "pid $KEEPER: $(cat /proc/$KEEPER/comm 2>&1)"
+[ ! -d "$SCOPE" ] && ok "the scope's cgroup is removed" || nok "scope cgroup removed" "$(find "$SCOPE" -type d 2>&1 | head -5 | tr '\n' ' ')"
+check "systemctl start boxd; boxctl start hello.box" sh -c 'systemctl start boxd.service && boxctl start hello.box'
+wait_for 15 sh -c '[ "$(boxctl is-active hello.box)" = active ]'
+check "hello.box active in a new scope" sh -c '[ "$(boxctl is-active hello.box)" = active ] && systemctl is-active boxd-boxes.scope'
 failed=$(systemctl list-units --failed --no-legend --plain)
 [ -z "$failed" ] && ok "no failed units" || nok "no failed units" "$failed"
 finish
