@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <net/if.h>
 #include <pwd.h>
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -872,6 +874,17 @@ int box_spawn(Box *b) {
                         r = -errno;
                 if (r < 0)
                         goto fail;
+                /* overlayfs refuses an upper layer on overlayfs with a bare EINVAL at MOUNT_ROOTFS:
+                 * say why before cloning (a boxd inside a box whose /run is its overlay root) */
+                struct statfs sfs;
+                if (statfs(upper, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC) {
+                        b->failed_message = strprintf("the writable layer %s is on an overlayfs, which overlayfs cannot "
+                                                      "use as an upper layer: put %s on another file system "
+                                                      "(a tmpfs, e.g. TemporaryFileSystem= of the box running this boxd)",
+                                                      upper, c->rootfs.ephemeral ? m->paths.runtime_dir : m->paths.state_dir);
+                        r = log_error_errno(EINVAL, "Spawning %s: %s", b->id, b->failed_message);
+                        goto fail;
+                }
         }
         if (mkdir(root, 0755) < 0 && errno != EEXIST) {
                 r = -errno;

@@ -13,6 +13,9 @@
 #define CGROUP_MAX_HIERARCHIES (_CGROUP_CONTROLLER_MAX + 1)
 #define CGROUP_MASK(c) (1u << (c))
 #define CGROUP_SUPERVISOR "supervisor"
+/* on the v2 instance root: the controllers (mask) boxd enabled in its own cgroup, for a
+ * restarted boxd (in supervisor/) to undo at exit */
+#define CGROUP_XATTR_ENABLED_IN_PARENT "user.boxd.enabled-in-parent"
 
 typedef struct CgroupHierarchy {
         bool v2;
@@ -34,7 +37,8 @@ struct CgroupDriver {
                                                   * each slice's cgroup.subtree_control */
         unsigned v2_enabled_in_parent;           /* of those, the ones we enabled in our own cgroup */
         bool supervisor;                         /* boxd lives in "<instance root>/supervisor" (v2) */
-        bool moved_to_supervisor;                /* … because we moved it there */
+        bool moved_to_supervisor;                /* … and can leave it at exit: we moved it there, or
+                                                  * a restarted boxd found the record of the first */
         bool scope;                              /* our cgroup is a systemd scope made for the boxes:
                                                   * its keeper, not boxd, is in supervisor/ */
         bool has_kill;                           /* cgroup.kill */

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -593,29 +594,23 @@ static int rmdir_cgroup_tree(const char *dir) {
         return r < 0 ? r : k;
 }
 
+typedef struct PidSet PidSet;
+static int read_procs(const char *dir, PidSet *s, bool unique);
+
+/* Moves every process of a cgroup into another (cgroup.procs path). */
+static int move_procs(const char *from, const char *to_procs);
+
 /* cgroup v2: boxd moves itself into "<instance>/supervisor", then enables the controllers it
  * takes from v2 in the instance root's cgroup.subtree_control. Those must be enabled in our own
  * cgroup's cgroup.subtree_control too: the ones delegated to us (listed in its cgroup.controllers)
  * but not enabled there are enabled — the only write outside the instance subtree, and what
  * systemd's Delegate=yes hands to the service. The kernel refuses it (EBUSY) while other
  * processes remain in our own cgroup; those controllers are then missing. */
-static int move_procs(const char *from, const char *to_procs) {
-        _cleanup_free_ char *procs = cg_file(from, "cgroup.procs"), *s = NULL;
-        int r;
-        if (!procs)
-                return -ENOMEM;
-        r = cg_read_file(procs, &s);
-        if (r < 0)
-                return r;
-        for (char *line = s, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                r = cg_write_file(to_procs, line);
-                if (r < 0 && r != -ESRCH)
-                        return r;
-        }
-        return 0;
+static void record_enabled_in_parent(CgroupDriver *d, CgroupHierarchy *h) {
+        char v[32];
+        snprintf(v, sizeof v, "%u", d->v2_enabled_in_parent);
+        if (setxattr(h->root, CGROUP_XATTR_ENABLED_IN_PARENT, v, strlen(v), 0) < 0)
+                log_debug_errno(errno, "Cannot record on %s the controllers enabled in our own cgroup: %m", h->root);
 }
 
 static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_in_supervisor, pid_t keeper) {
@@ -633,6 +628,14 @@ static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_i
         r = mkdir_cgroup(sup);
         if (r < 0)
                 return r;
+        if (already_in_supervisor) {
+                /* a restarted boxd: the controllers the first one enabled in our own cgroup are
+                 * recorded on the instance root, so that we can leave supervisor/ too at exit */
+                char v[32] = {};
+                if (getxattr(h->root, CGROUP_XATTR_ENABLED_IN_PARENT, v, sizeof v - 1) > 0 &&
+                    safe_atou(v, &d->v2_enabled_in_parent) >= 0)
+                        d->moved_to_supervisor = true;
+        }
         if (d->scope) {
                 /* the scope's keeper into supervisor/; with an existing scope, whatever is left in
                  * its own cgroup (a keeper a crashed boxd did not move yet) */
@@ -657,8 +660,11 @@ static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_i
                 d->moved_to_supervisor = true;
         }
         d->supervisor = true;
-        if (wanted == 0)
+        if (wanted == 0) {
+                if (!already_in_supervisor)
+                        record_enabled_in_parent(d, h);
                 return 0;
+        }
 
         r = cgroup_v2_read_controllers(own, "cgroup.subtree_control", &have);
         if (r < 0)
@@ -671,6 +677,8 @@ static int cgroup_v2_setup_root(CgroupDriver *d, unsigned wanted, bool already_i
                 else
                         d->v2_enabled_in_parent = wanted & ~have;
         }
+        if (!already_in_supervisor)
+                record_enabled_in_parent(d, h);
         r = cgroup_v2_read_controllers(h->root, "cgroup.controllers", &avail);
         if (r < 0)
                 return r;
@@ -1097,10 +1105,10 @@ int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid) {
         return 0;
 }
 
-typedef struct PidSet {
+struct PidSet {
         pid_t *pids;
         size_t n, allocated;
-} PidSet;
+};
 
 static bool pid_set_contains(const PidSet *s, pid_t p) {
         for (size_t i = 0; i < s->n; i++)
@@ -1145,6 +1153,20 @@ static int read_procs(const char *dir, PidSet *s, bool unique) {
                         return r;
         }
         return 0;
+}
+
+static int move_procs(const char *from, const char *to_procs) {
+        PidSet s = {};
+        int r = read_procs(from, &s, true);
+        for (size_t i = 0; r >= 0 && i < s.n; i++) {
+                char pid[32];
+                snprintf(pid, sizeof pid, "%d", (int) s.pids[i]);
+                r = cg_write_file(to_procs, pid);
+                if (r == -ESRCH)
+                        r = 0;
+        }
+        free(s.pids);
+        return r;
 }
 
 /* Calls f(dir) for dir and every cgroup below it. */
