@@ -89,8 +89,17 @@ sleep 3
 n2=$(journalctl -b SYSLOG_IDENTIFIER=hello.box --no-pager -o cat | grep -c hello-from-box)
 [ "$n2" -gt "$n1" ] && ok "its output still reaches the journal ($n1 -> $n2 lines)" || nok "journal after re-adoption" "$n1 -> $n2"
 check "busctl --system tree io.boxd after the restart" sh -c 'busctl --system tree io.boxd --no-pager | grep -q /io/boxd'
+# ---- boxd crashes (SIGKILL): systemd restarts it (Restart=on-failure), the box is re-adopted ----
+old_main=$(systemctl show boxd -p MainPID --value)
+kill -KILL "$old_main"
+wait_for 20 sh -c "m=\$(systemctl show boxd -p MainPID --value); [ \"\$m\" != 0 ] && [ \"\$m\" != $old_main ] && systemctl is-active -q boxd"
+new_main=$(systemctl show boxd -p MainPID --value)
+[ "$new_main" != "$old_main" ] && [ "$new_main" != 0 ] && ok "after SIGKILL systemd restarted boxd ($old_main -> $new_main)" || nok "restart after SIGKILL" "MainPID $old_main -> $new_main, $(systemctl is-active boxd)"
+wait_for 15 sh -c '[ "$(boxctl is-active hello.box)" = active ]'
+p4=$(prop hello.box MainPID)
+[ "$p4" = "$PID" ] && ok "and re-adopted hello.box (same MainPID $p4)" || nok "re-adopted after SIGKILL" "before $PID after '$p4'"
 KEEPER2=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
-[ "$KEEPER2" = "$KEEPER" ] && ok "the same keeper after two restarts (the scope was re-used)" || nok "same keeper" "$KEEPER -> $KEEPER2"
+[ "$KEEPER2" = "$KEEPER" ] && ok "the same keeper after three restarts (the scope was re-used)" || nok "same keeper" "$KEEPER -> $KEEPER2"
 
 # ---- with no box left, stopping boxd stops the scope: nothing is left behind ----
 check "boxctl stop hello.box" boxctl stop hello.box
