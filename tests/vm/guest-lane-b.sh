@@ -2,16 +2,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # VM lane B, inside the guest as a oneshot unit after multi-user.target: systemd 252 is PID 1,
 # contrib/boxd.service + boxd.socket are installed and enabled, hello.box (Layers=busybox) is
-# enabled. Checks boot, journal, bus, restart and re-adoption; TAP to /mnt/vm-out/results/lane-b.tap,
+# enabled. Checks boot, journal, bus, the boxes' scope, restart, SIGKILL and re-adoption; TAP to /mnt/vm-out/results/lane-b.tap,
 # then powers off.
 R=/mnt/vm-out/results
 mkdir -p $R
 exec > $R/lane-b.tap 2>&1
 N=0
 ok() { N=$((N + 1)); echo "ok $N - $1"; }
-# KNOWN: a known bug that the checks after it run into; they are reported as TODO (expected to fail)
-KNOWN=
-nok() { N=$((N + 1)); echo "not ok $N - $1${KNOWN:+ # TODO $KNOWN}"; shift; for l in "$@"; do echo "# $l"; done; }
+nok() { N=$((N + 1)); echo "not ok $N - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local name=$1; shift; local out; if out=$("$@" 2>&1); then ok "$name"; else nok "$name" "command: $*" "${out//$'\n'/ | }"; fi; }
 wait_for() { local end=$((SECONDS + $1)); shift; while [ $SECONDS -le $end ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
 up() { cut -d' ' -f1 /proc/uptime; }
