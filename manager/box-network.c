@@ -20,7 +20,7 @@
 #include "strv.h"
 
 void manager_network_open(Manager *m) {
-        int r = net_manager_new(m->paths.state_dir, m->cgroup_instance, &m->net);
+        int r = net_manager_new(m->paths.state_dir, m->paths.runtime_dir, m->cgroup_instance, &m->net);
         if (r < 0)
                 log_warning_errno(r, "Box networking is not available (instance %s): %m", m->cgroup_instance);
 }
@@ -182,12 +182,15 @@ int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {
         }
 
         /* the files exist before the box's first process mounts them; the module writes them in
-         * place during the setup */
+         * place during the setup. A box on a .network gets the network's one hosts file (made by
+         * net_network_ensure()), which every setup and teardown on the network rewrites. */
         etc = path_join(b->runtime_dir, "etc");
         if (!etc)
                 return log_oom();
         r = mkdir_p(etc, 0755);
-        if (r >= 0)
+        if (r >= 0 && b->network_unit)
+                r = net_network_hosts_path(m->net, b->network_unit, &hosts);
+        else if (r >= 0)
                 r = touch_at(etc, "hosts", &hosts);
         if (r >= 0)
                 r = touch_at(etc, "resolv.conf", &resolv);

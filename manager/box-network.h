@@ -3,7 +3,8 @@
 
 /* The glue between boxd and the network/ module (HACKING.md, "Networking"): one NetManager per
  * boxd, the .network unit of a box's Bridge=, the veth set up between clone and the go-ahead,
- * /etc/hosts and /etc/resolv.conf bind-mounted from the box's runtime directory, teardown after
+ * /etc/resolv.conf (and /etc/hosts without a .network) bind-mounted from the box's runtime
+ * directory, the network's one hosts file bind-mounted as /etc/hosts, teardown after
  * the box's processes are gone, and the release of networks whose unit disappeared. */
 
 #include <stdbool.h>
@@ -12,7 +13,8 @@
 #include "box-mounts.h"
 #include "box.h"
 
-/* manager_new(): state under PREFIX/var/lib/boxd/network, the cgroup instance as the nftables
+/* manager_new(): state under PREFIX/var/lib/boxd/network, the hosts file of each .network under
+ * PREFIX/run/boxd/network/hosts, the cgroup instance as the nftables
  * instance. A failure is logged; boxes with networking then fail at step NETWORK. */
 void manager_network_open(Manager *m);
 void manager_network_close(Manager *m);

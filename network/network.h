@@ -34,17 +34,22 @@ NetBoxInfo *net_box_info_free(NetBoxInfo *i);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NetBoxInfo *, net_box_info_free);
 
 /* One per boxd. state_dir: boxd's state directory (leases and records live in state_dir/network,
- * created 0700). instance: [A-Za-z0-9_-]{1,32}, names the nftables table "inet boxd-INSTANCE".
- * Opens a NETLINK_ROUTE socket in the caller's network namespace (the "host"). */
-int net_manager_new(const char *state_dir, const char *instance, NetManager **ret);
+ * created 0700); the records are read once and then kept in memory, so only one NetManager may
+ * use a state directory at a time. runtime_dir: boxd's runtime directory (the hosts file of each
+ * network lives in runtime_dir/network/hosts/). instance: [A-Za-z0-9_-]{1,32}, names the
+ * nftables table "inet boxd-INSTANCE". Opens a NETLINK_ROUTE socket in the caller's network
+ * namespace (the "host"). */
+int net_manager_new(const char *state_dir, const char *runtime_dir, const char *instance, NetManager **ret);
 NetManager *net_manager_free(NetManager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NetManager *, net_manager_free);
 
 /* The bridge of a .network unit: cfg->network.bridge, or the unit name without ".network". */
 const char *net_network_bridge_name(const char *unit_name, const NetworkConfig *cfg, char buf[static 16]);
 
-/* Creates the bridge of a .network unit with its gateway addresses, up, and its nftables
- * elements (masquerade, isolation between networks). Idempotent. An existing interface that boxd
+/* Creates the bridge of a .network unit with its gateway addresses, up, its nftables elements
+ * (masquerade, isolation between networks) and its hosts file (net_network_hosts_path()).
+ * Idempotent; once done, a further call with the same configuration only checks that the bridge
+ * is still the same interface and up (and that the record and the hosts file exist). An existing interface that boxd
  * did not create is used as it is (it must be a bridge) and is never deleted; only the gateway
  * addresses boxd added to it are removed again. */
 int net_network_ensure(NetManager *m, const char *unit_name, const NetworkConfig *cfg, char **ret_error);
@@ -61,8 +66,9 @@ int net_network_release(NetManager *m, const char *unit_name, char **ret_error);
  *     leases from every subnet of the network; static ones are checked against the subnets and
  *     the other boxes), default routes via Gateway=;
  *   - Port=: DNAT elements in the nftables table (IPv4, TCP and UDP, also on 127.0.0.1);
- *   - etc_dir (optional): writes etc_dir/hosts and etc_dir/resolv.conf for the box, and rewrites
- *     the hosts file of every other box on the same network.
+ *   - etc_dir (optional): writes etc_dir/resolv.conf for the box, and etc_dir/hosts when the box
+ *     is not on a .network; a box on a .network gets the network's hosts file instead
+ *     (net_network_hosts_path()), which is rewritten to list the box too.
  * network_unit/net: the .network unit whose bridge c->network.bridge names (ensure it first), or
  * NULL/NULL when Bridge= names an existing host bridge (then only static addresses). On failure
  * everything created so far is removed again. */
@@ -77,7 +83,7 @@ int net_box_setup(NetManager *m,
                   char **ret_error);
 
 /* Removes everything net_box_setup() recorded for the box (host veth, nftables elements), keeps
- * its address leases, and rewrites the hosts files of the other boxes on its network. Works from
+ * its address leases, and rewrites the hosts file of its network. Works from
  * the state file alone (after a crash of boxd too); 0 if nothing was recorded. */
 int net_box_teardown(NetManager *m, const char *box, char **ret_error);
 
@@ -86,13 +92,20 @@ int net_box_teardown(NetManager *m, const char *box, char **ret_error);
 int net_recover(NetManager *m, char *const *running_boxes, char **ret_error);
 
 /* File contents (malloc'd) for a set-up box: /etc/hosts lists localhost and every box set up on
- * the same network; /etc/resolv.conf has its DNS= (or the network's DNS=). */
+ * the same network (only itself when not on a .network); /etc/resolv.conf has its DNS= (or the
+ * network's DNS=). */
 int net_box_hosts_content(NetManager *m, const char *box, char **ret);
 int net_box_resolv_conf_content(NetManager *m, const char *box, char **ret);
-/* Writes both into dir ("hosts", "resolv.conf"), rewriting the files in place (same inode) so
- * that a bind mount of the file onto the box's /etc keeps showing the current version. */
+/* Writes dir/resolv.conf, and dir/hosts when the box is not on a .network, rewriting the files in
+ * place (same inode) so that a bind mount of the file onto the box's /etc keeps showing the
+ * current version. */
 int net_box_write_etc(NetManager *m, const char *box, const char *dir);
-/* Rewrites the files of every box set up on the network that recorded an etc_dir. */
+/* The hosts file of a .network (runtime_dir/network/hosts/UNIT): one file that every box on the
+ * network gets as its /etc/hosts (a read-only bind mount), listing localhost and every box set up
+ * on the network. It exists from net_network_ensure() to net_network_release(). */
+int net_network_hosts_path(NetManager *m, const char *network_unit, char **ret);
+/* Rewrites that file in place (same inode: the bind mounts keep showing it); 0 without a record
+ * of the network. */
 int net_network_update_hosts(NetManager *m, const char *network_unit);
 
 /* The .network units with a record (ensured and not released), sorted; NULL when none. */
