@@ -387,6 +387,9 @@ static int write_sysctl(const char *path, const char *value) {
         return 0;
 }
 
+/* lo has this ifindex in every network namespace (include/net/net_namespace.h) */
+#define LOOPBACK_IFINDEX 1
+
 /* ---- addresses ---- */
 
 static unsigned family_bits(int family) {
@@ -1224,7 +1227,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
         if (r < 0)
                 return error_setf(ret_error, r, "opening a netlink socket in the namespace of box %s: %s", name,
                               strerror(-r));
-        r = nl_link_set_up(box_nl, "lo");
+        r = nl_link_set_up_index(box_nl, LOOPBACK_IFINDEX);
         if (r < 0) {
                 error_setf(ret_error, r, "bringing up lo in box %s: %s", name, strerror(-r));
                 goto finish;
@@ -1244,14 +1247,14 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
                 goto finish;
         }
         no_accept_ra(ifname);
-        r = nl_link_set_up(box_nl, "host0");
-        if (r < 0) {
-                error_setf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));
-                goto finish;
-        }
         host0 = nl_link_ifindex(box_nl, "host0");
         if (host0 < 0) {
                 r = error_setf(ret_error, host0, "host0 of box %s vanished", name);
+                goto finish;
+        }
+        r = nl_link_set_up_index(box_nl, host0);
+        if (r < 0) {
+                error_setf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));
                 goto finish;
         }
         r = record_get_all(rec, "address", &addrs);
