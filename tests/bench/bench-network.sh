@@ -10,8 +10,11 @@
 #   tests/bench/bench-network.sh [BUILDDIR]    (as root; BUILDDIR default: build)
 #   --smoke (first argument): 5 boxes, RESULTS.md untouched
 #   BENCH_BOXES=N (default 200)   BENCH_NO_RESULTS=1: do not touch RESULTS.md
-#   BENCH_PERF=FILE: perf record -g of boxd during the networked start into FILE
-#   BENCH_STRACE=FILE: strace -c -f of boxd during the networked start into FILE
+#   BENCH_SETTLE=SECONDS (default 3): pause before each timed phase (namespace cleanup)
+#   BENCH_PERF=FILE: perf record of boxd (and its children) during the networked start into FILE,
+#     options BENCH_PERF_OPTS (default -g; e.g. "--call-graph dwarf,16384 -F 500")
+#   BENCH_STRACE=FILE: strace -f of boxd during the networked start into FILE, options
+#     BENCH_STRACE_OPTS (default -c)
 # Target (the issue): N networked boxes <= 1.5x the floor.
 set -eu
 export LC_ALL=C
@@ -63,15 +66,20 @@ for _ in $(seq 1 200); do bx list >/dev/null 2>&1 && break; sleep 0.05; done
 # warm-up (layer store, bridge and nftables table exist), untimed
 bx start net@1.box plain@1.box >/dev/null && bx stop net@1.box plain@1.box >/dev/null
 
+# the kernel destroys stopped boxes' network namespaces afterwards (cleanup_net, under the rtnl
+# lock every netlink request needs): each timed phase starts after that settled
+settle() { sleep "${BENCH_SETTLE:-3}"; }
+settle
 t0=$(ms); bx start $(all plain); t1=$(ms)
 plain_ms=$((t1 - t0))
 bx stop $(all plain)
+settle
 PROF_PID=
 if [ -n "${BENCH_PERF:-}" ]; then
         perf record -q ${BENCH_PERF_OPTS:--g} -o "$BENCH_PERF" -p "$BOXD_PID" >/dev/null 2>&1 &
         PROF_PID=$!
 elif [ -n "${BENCH_STRACE:-}" ]; then
-        strace -c -f -o "$BENCH_STRACE" -p "$BOXD_PID" 2>/dev/null &
+        strace ${BENCH_STRACE_OPTS:--c} -f -o "$BENCH_STRACE" -p "$BOXD_PID" 2>/dev/null &
         PROF_PID=$!
 fi
 [ -n "$PROF_PID" ] && sleep 1
@@ -86,6 +94,7 @@ veths=$(ip -n "$NETNS" -o link show master bench | wc -l)
 hosts_lines=$(bx exec net@1.box -- cat /etc/hosts | wc -l)
 t0=$(ms); bx stop $(all net); t1=$(ms)
 stop_ms=$((t1 - t0))
+settle
 floor_ms=$(nsenter --net=/run/netns/"$NETNS" "$builddir/tests/bench/net-floor" "$N" | sed -n 's/^floor_ms=//p')
 floor_ms=${floor_ms%.*}
 
