@@ -131,18 +131,6 @@ int nl_link_is_veth(struct nl_sock *sk, const char *name) {
         return link_has_type(sk, name, "veth");
 }
 
-int nl_link_state(struct nl_sock *sk, const char *name, uint32_t *ret_mtu, bool *ret_up) {
-        _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
-        int r = link_get(sk, name, &l);
-        if (r < 0)
-                return r;
-        if (ret_mtu)
-                *ret_mtu = rtnl_link_get_mtu(l);
-        if (ret_up)
-                *ret_up = rtnl_link_get_flags(l) & IFF_UP;
-        return rtnl_link_get_ifindex(l);
-}
-
 int nl_link_mtu(struct nl_sock *sk, const char *name, uint32_t *ret) {
         _cleanup_(rtnl_link_putp) struct rtnl_link *l = NULL;
         int r = link_get(sk, name, &l);

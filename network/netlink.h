@@ -4,7 +4,6 @@
 /* The only users of libnl-3 in the tree. Every function returns >= 0 or -errno; libnl's -NLE_*
  * codes are converted in nl_errno() and nowhere else. */
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "parse-value.h"
@@ -26,9 +25,6 @@ int nl_link_is_bridge(struct nl_sock *sk, const char *name);
 /* 1 if the interface is a veth, 0 if it is something else, -ENODEV if there is none. */
 int nl_link_is_veth(struct nl_sock *sk, const char *name);
 int nl_link_mtu(struct nl_sock *sk, const char *name, uint32_t *ret);
-/* One request for ifindex (returned, > 0), MTU and whether it is up; either out-parameter may be
- * NULL. -ENODEV if there is none. */
-int nl_link_state(struct nl_sock *sk, const char *name, uint32_t *ret_mtu, bool *ret_up);
 int nl_link_set_up(struct nl_sock *sk, const char *name);
 /* The same by ifindex, in one request (no lookup first). */
 int nl_link_set_up_index(struct nl_sock *sk, int ifindex);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,9 +48,10 @@ typedef struct NetEnsured {
 
 struct NetManager {
         char *dir;
-        char *hosts_dir; /* RUNTIME/network/hosts: one hosts file per network */
+        char *etc_root; /* RUNTIME/network: UNIT/hosts and UNIT/resolv.conf of each network */
         char *table;
         struct nl_sock *nl;
+        int ioctl_fd; /* AF_UNIX datagram socket in the host namespace, for interface ioctls */
         NftContext *nft;
         bool nft_ready;
         RecordDir *dirs;
@@ -249,12 +252,13 @@ int net_manager_new(const char *state_dir, const char *runtime_dir, const char *
         m = calloc(1, sizeof *m);
         if (!m)
                 return -ENOMEM;
+        m->ioctl_fd = -EBADF;
         m->dir = path_join(state_dir, "network");
-        m->hosts_dir = strprintf("%s/network/hosts", runtime_dir);
+        m->etc_root = path_join(runtime_dir, "network");
         m->table = strprintf("boxd-%s", instance);
-        if (!m->dir || !m->hosts_dir || !m->table)
+        if (!m->dir || !m->etc_root || !m->table)
                 return -ENOMEM;
-        r = mkdir_p(m->hosts_dir, 0755);
+        r = mkdir_p(m->etc_root, 0755);
         if (r < 0)
                 return r;
         for (const char *const *d = (const char *const[]){ "boxes", "networks", "leases", NULL }; *d; d++) {
@@ -268,6 +272,9 @@ int net_manager_new(const char *state_dir, const char *runtime_dir, const char *
         r = nl_route_open(-EBADF, &m->nl);
         if (r < 0)
                 return r;
+        m->ioctl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (m->ioctl_fd < 0)
+                return -errno;
         /* the nftables context comes with the first published port or masquerade: a kernel
          * without nf_tables still runs boxes with plain veths */
         *ret = TAKE_PTR(m);
@@ -278,13 +285,15 @@ NetManager *net_manager_free(NetManager *m) {
         if (!m)
                 return NULL;
         nl_route_close(m->nl);
+        if (m->ioctl_fd >= 0)
+                close(m->ioctl_fd);
         nft_context_free(m->nft);
         for (size_t i = 0; i < m->n_dirs; i++)
                 record_dir_done(&m->dirs[i]);
         free(m->dirs);
         ensured_forget(m, NULL);
         free(m->dir);
-        free(m->hosts_dir);
+        free(m->etc_root);
         free(m->table);
         free(m);
         return NULL;
@@ -385,6 +394,33 @@ static int write_sysctl(const char *path, const char *value) {
         if (write(fd, value, n) != (ssize_t) n)
                 return -errno;
         return 0;
+}
+
+/* ifindex (returned), MTU and IFF_UP of an interface of the host namespace through ioctls: they
+ * read the device under RCU, where a netlink request waits for the rtnl lock that namespace
+ * creation and teardown (every box start and stop) hold, and answers with every attribute of the
+ * interface. -ENODEV if there is none. */
+static int link_state(NetManager *m, const char *name, uint32_t *ret_mtu, bool *ret_up) {
+        struct ifreq ifr = {};
+        int ifindex;
+
+        if (strlen(name) >= sizeof ifr.ifr_name)
+                return -ENODEV;
+        strcpy(ifr.ifr_name, name);
+        if (ioctl(m->ioctl_fd, SIOCGIFINDEX, &ifr) < 0)
+                return -errno;
+        ifindex = ifr.ifr_ifindex;
+        if (ret_up) {
+                if (ioctl(m->ioctl_fd, SIOCGIFFLAGS, &ifr) < 0)
+                        return -errno;
+                *ret_up = ifr.ifr_flags & IFF_UP;
+        }
+        if (ret_mtu) {
+                if (ioctl(m->ioctl_fd, SIOCGIFMTU, &ifr) < 0)
+                        return -errno;
+                *ret_mtu = (uint32_t) ifr.ifr_mtu;
+        }
+        return ifindex;
 }
 
 /* lo has this ifindex in every network namespace (include/net/net_namespace.h) */
@@ -548,6 +584,9 @@ static int network_undo(NetManager *m, const char *unit, char *const *rec) {
 
 static int boxes_on_network(NetManager *m, const char *unit, char ***ret);
 static int nft_maybe_drop_table(NetManager *m);
+static int network_write_etc(NetManager *m, const char *unit, const NetworkConfig *cfg);
+static int box_write_etc(NetManager *m, const char *box, const char *dir, bool hosts, bool resolv_conf);
+static void network_etc_remove(NetManager *m, const char *unit);
 
 /* ---- networks ensured by this NetManager ---- */
 
@@ -615,10 +654,11 @@ static bool ensured_still(NetManager *m, const char *unit, const char *bridge, c
 
         if (!e || !streq(e->fingerprint, fingerprint))
                 return false;
-        if (nl_link_state(m->nl, bridge, NULL, &up) != e->ifindex || !up)
+        if (link_state(m, bridge, NULL, &up) != e->ifindex || !up)
                 return false;
         np = path_of(m, "networks", unit);
-        return np && access(np, F_OK) >= 0 && net_network_hosts_path(m, unit, &hp) >= 0 && access(hp, F_OK) >= 0;
+        hp = strprintf("%s/%s/hosts", m->etc_root, unit);
+        return np && hp && access(np, F_OK) >= 0 && access(hp, F_OK) >= 0;
 }
 
 int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg, char **ret_error) {
@@ -814,11 +854,12 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                                 goto fail;
                 }
         }
-        /* the network's hosts file, which its boxes get as /etc/hosts */
-        r = net_network_update_hosts(m, unit);
+        /* the network's hosts and resolv.conf, which its boxes get as /etc/hosts and (without a
+         * DNS= of their own) /etc/resolv.conf */
+        r = network_write_etc(m, unit, cfg);
         if (r < 0) {
-                error_setf(ret_error, r, "writing the hosts file of network %s to %s: %s", unit, m->hosts_dir,
-                           strerror(-r));
+                error_setf(ret_error, r, "writing hosts and resolv.conf of network %s to %s/%s: %s", unit,
+                           m->etc_root, unit, strerror(-r));
                 goto fail;
         }
         ensured_remember(m, unit, TAKE_PTR(fingerprint), ifindex);
@@ -828,11 +869,9 @@ fail_nl:
         error_setf(ret_error, r, "configuring bridge %s of network %s: %s", bridge, unit, strerror(-r));
 fail:
         if (fresh) {
-                _cleanup_free_ char *hosts = NULL;
                 (void) network_undo(m, unit, rec);
                 (void) unlink(path);
-                if (net_network_hosts_path(m, unit, &hosts) >= 0)
-                        (void) unlink(hosts);
+                network_etc_remove(m, unit);
                 (void) nft_maybe_drop_table(m);
         }
         return r;
@@ -865,11 +904,7 @@ int net_network_release(NetManager *m, const char *unit, char **ret_error) {
         ensured_forget(m, unit);
         if (unlink(path) < 0 && errno != ENOENT)
                 return error_setf(ret_error, -errno, "removing %s: %m", path);
-        {
-                _cleanup_free_ char *hosts = NULL;
-                if (net_network_hosts_path(m, unit, &hosts) >= 0)
-                        (void) unlink(hosts); /* no box mounts it any more */
-        }
+        network_etc_remove(m, unit); /* no box mounts those files any more */
         return nft_maybe_drop_table(m);
 }
 
@@ -1235,7 +1270,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
         if (!ifname)
                 goto finish;
         if (bridge) {
-                master = nl_link_state(m->nl, bridge, &mtu, NULL);
+                master = link_state(m, bridge, &mtu, NULL);
                 if (master < 0) {
                         r = error_setf(ret_error, master, "bridge %s of box %s: %s", bridge, name, strerror(-master));
                         goto finish;
@@ -1627,7 +1662,9 @@ int net_box_setup(NetManager *m,
                 }
         }
         if (etc_dir) {
-                r = net_box_write_etc(m, name, etc_dir);
+                bool own_hosts, own_resolv_conf;
+                net_box_etc_files(c, network_unit, &own_hosts, &own_resolv_conf);
+                r = box_write_etc(m, name, etc_dir, own_hosts, own_resolv_conf);
                 if (r < 0) {
                         error_setf(ret_error, r, "writing hosts and resolv.conf of box %s to %s: %s", name, etc_dir,
                                strerror(-r));
@@ -1668,9 +1705,10 @@ out:
 }
 
 /* ---- /etc/hosts and /etc/resolv.conf ----
- * A box on a .network gets the network's one hosts file (RUNTIME/network/hosts/UNIT) as its
- * /etc/hosts: a setup or teardown rewrites that single file, not one file per box of the network.
- * A box without a .network gets its own (etc_dir/hosts). resolv.conf is always the box's own. */
+ * A box on a .network gets the network's one hosts file (RUNTIME/network/UNIT/hosts) as its
+ * /etc/hosts: a setup or teardown rewrites that single file, not one file per box of the network;
+ * and the network's resolv.conf unless the box has a DNS= of its own. A box without a .network
+ * gets its own files in etc_dir. */
 
 static int box_record_read(NetManager *m, const char *box, char ***ret) {
         _cleanup_free_ char *name = box_short_name(box);
@@ -1795,51 +1833,105 @@ static int write_in_place(int dirfd, const char *name, const char *data) {
         return 0;
 }
 
-int net_box_write_etc(NetManager *m, const char *box, const char *dir) {
-        _cleanup_strv_free_ char **rec = NULL;
-        _cleanup_free_ char *hosts = NULL, *resolv = NULL;
+void net_box_etc_files(const BoxConfig *c, const char *network_unit, bool *ret_hosts, bool *ret_resolv_conf) {
+        *ret_hosts = !network_unit;
+        *ret_resolv_conf = !network_unit || strv_length(c->network.dns) > 0;
+}
+
+/* The files of the box's own etc directory (those net_box_etc_files() names). */
+static int box_write_etc(NetManager *m, const char *box, const char *dir, bool hosts, bool resolv_conf) {
+        _cleanup_free_ char *text = NULL;
         _cleanup_close_ int dfd = -EBADF;
         int r;
 
-        r = box_record_read(m, box, &rec);
-        if (r < 0)
-                return r;
-        r = net_box_resolv_conf_content(m, box, &resolv);
-        if (r < 0)
-                return r;
+        if (!hosts && !resolv_conf)
+                return 0;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
-        if (!record_get(rec, "network")) {
-                /* on a network, the network's hosts file is the box's /etc/hosts */
-                r = net_box_hosts_content(m, box, &hosts);
+        if (hosts) {
+                r = net_box_hosts_content(m, box, &text);
                 if (r < 0)
                         return r;
-                r = write_in_place(dfd, "hosts", hosts);
+                r = write_in_place(dfd, "hosts", text);
+                if (r < 0)
+                        return r;
+                text = mfree_str(text);
+        }
+        if (resolv_conf) {
+                r = net_box_resolv_conf_content(m, box, &text);
+                if (r < 0)
+                        return r;
+                r = write_in_place(dfd, "resolv.conf", text);
                 if (r < 0)
                         return r;
         }
-        return write_in_place(dfd, "resolv.conf", resolv);
+        return 0;
 }
 
-int net_network_hosts_path(NetManager *m, const char *network_unit, char **ret) {
+int net_network_etc_dir(NetManager *m, const char *network_unit, char **ret) {
         char *p;
         if (!name_is_safe(network_unit))
                 return -EINVAL;
-        p = path_join(m->hosts_dir, network_unit);
+        p = path_join(m->etc_root, network_unit);
         if (!p)
                 return -ENOMEM;
         *ret = p;
         return 0;
 }
 
+static int network_write_etc(NetManager *m, const char *unit, const NetworkConfig *cfg) {
+        _cleanup_free_ char *dir = NULL, *buf = NULL, *resolv = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        size_t size;
+        FILE *f;
+        int r;
+
+        r = net_network_etc_dir(m, unit, &dir);
+        if (r < 0)
+                return r;
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs("# written by boxd from DNS=\n", f);
+        STRV_FOREACH(d, cfg->network.dns)
+                fprintf(f, "nameserver %s\n", *d);
+        r = memstream_finish(f, &buf, &resolv);
+        if (r < 0)
+                return r;
+        r = write_in_place(dfd, "resolv.conf", resolv);
+        if (r < 0)
+                return r;
+        return net_network_update_hosts(m, unit);
+}
+
+static void network_etc_remove(NetManager *m, const char *unit) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        if (net_network_etc_dir(m, unit, &dir) < 0)
+                return;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return;
+        (void) unlinkat(dfd, "hosts", 0);
+        (void) unlinkat(dfd, "resolv.conf", 0);
+        (void) rmdir(dir);
+}
+
 int net_network_update_hosts(NetManager *m, const char *network_unit) {
-        _cleanup_free_ char *hosts = NULL, *np = NULL;
+        _cleanup_free_ char *hosts = NULL, *np = NULL, *dir = NULL;
         _cleanup_close_ int dfd = -EBADF;
         int r;
 
-        if (!name_is_safe(network_unit))
-                return -EINVAL;
+        r = net_network_etc_dir(m, network_unit, &dir);
+        if (r < 0)
+                return r;
         np = path_of(m, "networks", network_unit);
         if (!np)
                 return -ENOMEM;
@@ -1848,8 +1940,8 @@ int net_network_update_hosts(NetManager *m, const char *network_unit) {
         r = network_hosts_content(m, network_unit, &hosts);
         if (r < 0)
                 return r;
-        dfd = open(m->hosts_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
-        return write_in_place(dfd, network_unit, hosts);
+        return write_in_place(dfd, "hosts", hosts);
 }

@@ -35,8 +35,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(NetBoxInfo *, net_box_info_free);
 
 /* One per boxd. state_dir: boxd's state directory (leases and records live in state_dir/network,
  * created 0700); the records are read once and then kept in memory, so only one NetManager may
- * use a state directory at a time. runtime_dir: boxd's runtime directory (the hosts file of each
- * network lives in runtime_dir/network/hosts/). instance: [A-Za-z0-9_-]{1,32}, names the
+ * use a state directory at a time. runtime_dir: boxd's runtime directory (the hosts and resolv.conf
+ * of each network live in runtime_dir/network/UNIT/). instance: [A-Za-z0-9_-]{1,32}, names the
  * nftables table "inet boxd-INSTANCE". Opens a NETLINK_ROUTE socket in the caller's network
  * namespace (the "host"). */
 int net_manager_new(const char *state_dir, const char *runtime_dir, const char *instance, NetManager **ret);
@@ -47,11 +47,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(NetManager *, net_manager_free);
 const char *net_network_bridge_name(const char *unit_name, const NetworkConfig *cfg, char buf[static 16]);
 
 /* Creates the bridge of a .network unit with its gateway addresses, up, its nftables elements
- * (masquerade, isolation between networks) and its hosts file (net_network_hosts_path()).
+ * (masquerade, isolation between networks) and its hosts and resolv.conf (net_network_etc_dir()).
  * Idempotent; once done, a further call with the same configuration only checks that the bridge
- * is still the same interface and up (and that the record and the hosts file exist). An existing interface that boxd
- * did not create is used as it is (it must be a bridge) and is never deleted; only the gateway
- * addresses boxd added to it are removed again. */
+ * is still the same interface and up (and that the record and the hosts file exist). An existing
+ * interface that boxd did not create is used as it is (it must be a bridge) and is never deleted;
+ * only the gateway addresses boxd added to it are removed again. */
 int net_network_ensure(NetManager *m, const char *unit_name, const NetworkConfig *cfg, char **ret_error);
 
 /* Undoes net_network_ensure(). -EBUSY (with a message) while a box is set up on the network;
@@ -66,9 +66,8 @@ int net_network_release(NetManager *m, const char *unit_name, char **ret_error);
  *     leases from every subnet of the network; static ones are checked against the subnets and
  *     the other boxes), default routes via Gateway=;
  *   - Port=: DNAT elements in the nftables table (IPv4, TCP and UDP, also on 127.0.0.1);
- *   - etc_dir (optional): writes etc_dir/resolv.conf for the box, and etc_dir/hosts when the box
- *     is not on a .network; a box on a .network gets the network's hosts file instead
- *     (net_network_hosts_path()), which is rewritten to list the box too.
+ *   - etc_dir (optional): writes the files net_box_etc_files() gives the box of its own
+ *     (etc_dir/hosts, etc_dir/resolv.conf); the network's hosts file is rewritten to list the box.
  * network_unit/net: the .network unit whose bridge c->network.bridge names (ensure it first), or
  * NULL/NULL when Bridge= names an existing host bridge (then only static addresses). On failure
  * everything created so far is removed again. */
@@ -96,16 +95,17 @@ int net_recover(NetManager *m, char *const *running_boxes, char **ret_error);
  * network's DNS=). */
 int net_box_hosts_content(NetManager *m, const char *box, char **ret);
 int net_box_resolv_conf_content(NetManager *m, const char *box, char **ret);
-/* Writes dir/resolv.conf, and dir/hosts when the box is not on a .network, rewriting the files in
- * place (same inode) so that a bind mount of the file onto the box's /etc keeps showing the
- * current version. */
-int net_box_write_etc(NetManager *m, const char *box, const char *dir);
-/* The hosts file of a .network (runtime_dir/network/hosts/UNIT): one file that every box on the
- * network gets as its /etc/hosts (a read-only bind mount), listing localhost and every box set up
- * on the network. It exists from net_network_ensure() to net_network_release(). */
-int net_network_hosts_path(NetManager *m, const char *network_unit, char **ret);
-/* Rewrites that file in place (same inode: the bind mounts keep showing it); 0 without a record
- * of the network. */
+/* Where a box's /etc/hosts and /etc/resolv.conf come from: its own etc_dir (true), or the
+ * directory of its .network (false; net_network_etc_dir()). A box on a .network shares the
+ * network's hosts, and its resolv.conf unless the box has a DNS= of its own. */
+void net_box_etc_files(const BoxConfig *c, const char *network_unit, bool *ret_hosts, bool *ret_resolv_conf);
+/* The directory of a .network's "hosts" and "resolv.conf" (runtime_dir/network/UNIT): files that
+ * every box on the network gets as its /etc/hosts and /etc/resolv.conf (read-only bind mounts).
+ * hosts lists localhost and every box set up on the network. They exist from
+ * net_network_ensure() to net_network_release(), and are rewritten in place (same inode, so that
+ * the bind mounts keep showing them). */
+int net_network_etc_dir(NetManager *m, const char *network_unit, char **ret);
+/* Rewrites the network's hosts file; 0 without a record of the network. */
 int net_network_update_hosts(NetManager *m, const char *network_unit);
 
 /* The .network units with a record (ensured and not released), sorted; NULL when none. */

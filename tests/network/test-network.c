@@ -141,7 +141,7 @@ static bool link_exists(const char *name) {
 
 /* The hosts file of a network (every box on it mounts this one file). */
 static char *hosts_of(const char *unit) {
-        return strprintf("%s/network/hosts/%s", rundir, unit);
+        return strprintf("%s/network/%s/hosts", rundir, unit);
 }
 
 static ino_t inode_of(const char *path) {
@@ -344,6 +344,7 @@ int main(void) {
                                           (char *[]){ "8080:80/tcp", "5353:53/udp", "127.0.0.1:8081:80/tcp", NULL });
                 BoxConfig cb = box_config("nt0", (char *[]){ "auto", NULL }, NULL);
                 BoxConfig cc = box_config("nt1", NULL, NULL);
+                cc.network.dns = (char *[]){ "10.78.0.53", NULL }; /* its own: its own resolv.conf */
                 r = net_box_setup(m, "a.box", &ca, "nt0.network", &nt0, a.netns_fd, etc_a, &info, &err);
                 NO_ERROR(r, err, "setup a");
                 ok(info && strv_contains(info->addresses, "10.77.0.2/24") && strv_contains(info->addresses, "fd77::2/64"),
@@ -385,31 +386,45 @@ int main(void) {
         /* hosts and resolv.conf: one hosts file per network, which a (set up first) and b share */
         hosts_nt0 = hosts_of("nt0.network");
         hosts_nt1 = hosts_of("nt1.network");
-        s = read_text(rundir, "network/hosts/nt0.network");
+        s = read_text(rundir, "network/nt0.network/hosts");
         like_str(s, "10.77.0.3\tb\n", "hosts of nt0 lists b");
         like_str(s, "10.77.0.2\ta\n", "hosts of nt0 lists a");
         like_str(s, "fd77::3\tb\n", "hosts of nt0 lists b's IPv6 address");
         like_str(s, "127.0.0.1\tlocalhost\n", "hosts of nt0 has localhost");
         unlike_str(s, "10.78.", "hosts of nt0 does not list c");
         free(s);
-        s = read_text(rundir, "network/hosts/nt1.network");
+        s = read_text(rundir, "network/nt1.network/hosts");
         like_str(s, "10.78.0.2\tc\n", "hosts of nt1 lists c");
         unlike_str(s, "10.77.", "hosts of nt1 does not list a or b");
         free(s);
         s = read_text(etc_a, "hosts");
         ok(!s, "no hosts file of its own for a box on a network");
         free(s);
+        s = read_text(rundir, "network/nt0.network/resolv.conf");
+        like_str(s, "nameserver 10.77.0.1\n", "resolv.conf of nt0 from its DNS=");
+        free(s);
+        s = read_text(etc_a, "resolv.conf");
+        ok(!s, "no resolv.conf of its own for a box on a network without a DNS= of its own");
+        free(s);
         {
                 _cleanup_free_ char *path = NULL, *text = NULL;
-                ok(net_network_hosts_path(m, "nt0.network", &path) >= 0 && streq(path, hosts_nt0),
-                   "net_network_hosts_path()");
+                ok(net_network_etc_dir(m, "nt0.network", &path) >= 0 && path && startswith(hosts_nt0, path),
+                   "net_network_etc_dir()");
                 r = net_box_hosts_content(m, "a.box", &text);
                 like_str(r >= 0 ? text : NULL, "10.77.0.3\tb\n", "net_box_hosts_content() of a lists b");
         }
         hosts_ino = inode_of(hosts_nt0);
         ok(hosts_ino != 0, "hosts of nt0 exists");
-        s = read_text(etc_a, "resolv.conf");
-        like_str(s, "nameserver 10.77.0.1\n", "resolv.conf of a from the network's DNS=");
+        {
+                _cleanup_free_ char *text = NULL;
+                r = net_box_resolv_conf_content(m, "a.box", &text);
+                like_str(r >= 0 ? text : NULL, "nameserver 10.77.0.1\n", "resolv.conf of a from the network's DNS=");
+        }
+        s = read_text(etc_c, "resolv.conf");
+        like_str(s, "nameserver 10.78.0.53\n", "c with a DNS= of its own has its own resolv.conf");
+        free(s);
+        s = read_text(etc_c, "hosts");
+        ok(!s, "but shares the hosts of its network");
         free(s);
 
         /* published ports */
@@ -483,7 +498,7 @@ int main(void) {
         r = net_box_teardown(m, "b.box", &err);
         NO_ERROR(r, err, "teardown b");
         ok(!link_exists("vb-b"), "vb-b removed");
-        s = read_text(rundir, "network/hosts/nt0.network");
+        s = read_text(rundir, "network/nt0.network/hosts");
         unlike_str(s, "\tb\n", "hosts of nt0 no longer lists b");
         like_str(s, "10.77.0.2\ta\n", "hosts of nt0 still lists a");
         free(s);
