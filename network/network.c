@@ -1526,6 +1526,7 @@ int net_box_setup(NetManager *m,
             (bridge && record_add(&rec, "bridge", bridge) < 0) ||
             (veth && record_add(&rec, "host_ifname", ifname) < 0) ||
             (etc_dir && record_add(&rec, "etc_dir", etc_dir) < 0) ||
+            (network_unit && record_add(&rec, "hosts", "network") < 0) ||
             record_add(&rec, "hostname", hostname) < 0) {
                 r = -ENOMEM;
                 goto out;
@@ -1924,6 +1925,31 @@ static void network_etc_remove(NetManager *m, const char *unit) {
         (void) rmdir(dir);
 }
 
+/* Boxes set up by a boxd before the network had one hosts file mount their own etc_dir/hosts
+ * (their record has no "hosts=network"): those files are kept current too, until such a box
+ * stops. */
+static int update_legacy_hosts(NetManager *m, const char *network_unit, const char *hosts) {
+        const BoxRecord *b;
+        size_t n;
+        int r, ret = 0;
+
+        r = records_get(m, "boxes", &b, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const char *dir = record_get(b[i].rec, "etc_dir");
+                _cleanup_close_ int dfd = -EBADF;
+                if (!dir || record_get(b[i].rec, "hosts") ||
+                    !streq_ptr(record_get(b[i].rec, "network"), network_unit))
+                        continue;
+                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                r = dfd < 0 ? -errno : write_in_place(dfd, "hosts", hosts);
+                if (r < 0 && r != -ENOENT && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
 int net_network_update_hosts(NetManager *m, const char *network_unit) {
         _cleanup_free_ char *hosts = NULL, *np = NULL, *dir = NULL;
         _cleanup_close_ int dfd = -EBADF;
@@ -1943,5 +1969,8 @@ int net_network_update_hosts(NetManager *m, const char *network_unit) {
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
-        return write_in_place(dfd, "hosts", hosts);
+        r = write_in_place(dfd, "hosts", hosts);
+        if (r < 0)
+                return r;
+        return update_legacy_hosts(m, network_unit, hosts);
 }

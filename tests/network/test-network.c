@@ -516,12 +516,31 @@ int main(void) {
                 m = net_manager_free(m);
                 r = net_manager_new(tmpdir, rundir, "nt", &m);
                 ok(r >= 0, "a new NetManager on the same state");
-                box_stop(&b);
-                ok(box_start(&b) >= 0, "b restarted again");
-                r = net_box_setup(m, "b.box", &cb, "nt0.network", &nt0, b.netns_fd, etc_b, &info, &err);
-                NO_ERROR(r, err, "setup b with the new NetManager");
-                ok(info && strv_contains(info->addresses, "10.77.0.3/24"), "b still keeps 10.77.0.3/24 (persisted)");
-                info = net_box_info_free(info);
+                {
+                        /* a box set up by an older boxd: its record has no hosts=network, it mounts
+                         * its own etc_dir/hosts, which is kept current too */
+                        _cleanup_free_ char *old_etc = etc_dir("old"), *rec_path = NULL, *rec = NULL;
+                        rec_path = strprintf("%s/network/boxes/old", tmpdir);
+                        rec = strprintf("box=old\nnetwork=nt0.network\netc_dir=%s\nhostname=old\n"
+                                        "address=10.77.0.99/24\n", old_etc);
+                        ok(rec_path && rec && write_file_atomic(rec_path, rec, 0600) >= 0, "a record of an older boxd");
+                        box_stop(&b);
+                        ok(box_start(&b) >= 0, "b restarted again");
+                        r = net_box_setup(m, "b.box", &cb, "nt0.network", &nt0, b.netns_fd, etc_b, &info, &err);
+                        NO_ERROR(r, err, "setup b with the new NetManager");
+                        ok(info && strv_contains(info->addresses, "10.77.0.3/24"),
+                           "b still keeps 10.77.0.3/24 (persisted)");
+                        info = net_box_info_free(info);
+                        s = read_text(old_etc, "hosts");
+                        like_str(s, "10.77.0.3\tb\n", "the older box's own hosts file lists b");
+                        like_str(s, "10.77.0.99\told\n", "and itself");
+                        free(s);
+                        s = read_text(rundir, "network/nt0.network/hosts");
+                        like_str(s, "10.77.0.99\told\n", "the network's hosts lists the older box");
+                        free(s);
+                        r = net_box_teardown(m, "old.box", &err);
+                        NO_ERROR(r, err, "teardown of the older box");
+                }
         }
 
         /* teardown of a removes its nft elements */
