@@ -1194,12 +1194,6 @@ static int lease_commit(NetManager *m, const char *unit, const char *name, char 
 
         if (!kind)
                 return -ENOMEM;
-        dir = path_join(m->dir, kind);
-        if (!dir)
-                return -ENOMEM;
-        r = mkdir_p(dir, 0700);
-        if (r < 0)
-                return r;
         /* addresses taken over from boxes that are not set up leave their leases */
         STRV_FOREACH(o, reclaimed_from) {
                 _cleanup_strv_free_ char **oaddrs = NULL, **keep = NULL;
@@ -1225,6 +1219,12 @@ static int lease_commit(NetManager *m, const char *unit, const char *name, char 
         old = records_find(m, kind, name);
         if (old && lines_equal(old, rec))
                 return 0; /* the same lease again: nothing to write */
+        dir = path_join(m->dir, kind);
+        if (!dir)
+                return -ENOMEM;
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return r;
         return records_put(m, kind, name, rec);
 }
 
