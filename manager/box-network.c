@@ -20,7 +20,7 @@
 #include "strv.h"
 
 void manager_network_open(Manager *m) {
-        int r = net_manager_new(m->paths.state_dir, m->cgroup_instance, &m->net);
+        int r = net_manager_new(m->paths.state_dir, m->paths.runtime_dir, m->cgroup_instance, &m->net);
         if (r < 0)
                 log_warning_errno(r, "Box networking is not available (instance %s): %m", m->cgroup_instance);
 }
@@ -148,7 +148,8 @@ int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {
         Manager *m = b->manager;
         const BoxConfig *c = b->unit->config;
         _cleanup_(unit_freep) Unit *u = NULL;
-        _cleanup_free_ char *etc = NULL, *hosts = NULL, *resolv = NULL;
+        _cleanup_free_ char *etc = NULL, *net_etc = NULL, *hosts = NULL, *resolv = NULL;
+        bool own_hosts, own_resolv_conf;
         int r;
 
         *ret_network = NULL;
@@ -182,17 +183,35 @@ int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {
         }
 
         /* the files exist before the box's first process mounts them; the module writes them in
-         * place during the setup */
-        etc = path_join(b->runtime_dir, "etc");
-        if (!etc)
+         * place during the setup. A box on a .network gets the network's hosts (and, without a
+         * DNS= of its own, resolv.conf), made by net_network_ensure() and rewritten by every setup
+         * and teardown on the network; what is the box's own lives in RUNTIME/etc. */
+        net_box_etc_files(c, b->network_unit, &own_hosts, &own_resolv_conf);
+        if (b->network_unit) {
+                r = net_network_etc_dir(m->net, b->network_unit, &net_etc);
+                if (r < 0)
+                        return network_fail(b, r, strprintf("no directory for the files of %s: %s", b->network_unit,
+                                                            strerror(-r)));
+        }
+        if (own_hosts || own_resolv_conf) {
+                etc = path_join(b->runtime_dir, "etc");
+                if (!etc)
+                        return log_oom();
+                r = mkdir_p(etc, 0755);
+                if (r >= 0 && own_hosts)
+                        r = touch_at(etc, "hosts", &hosts);
+                if (r >= 0 && own_resolv_conf)
+                        r = touch_at(etc, "resolv.conf", &resolv);
+                if (r < 0)
+                        return network_fail(b, r, strprintf("cannot create %s/hosts and resolv.conf: %s", etc,
+                                                            strerror(-r)));
+        }
+        if (!hosts)
+                hosts = path_join(net_etc, "hosts");
+        if (!resolv)
+                resolv = path_join(net_etc, "resolv.conf");
+        if (!hosts || !resolv)
                 return log_oom();
-        r = mkdir_p(etc, 0755);
-        if (r >= 0)
-                r = touch_at(etc, "hosts", &hosts);
-        if (r >= 0)
-                r = touch_at(etc, "resolv.conf", &resolv);
-        if (r < 0)
-                return network_fail(b, r, strprintf("cannot create %s/hosts and resolv.conf: %s", etc, strerror(-r)));
         r = mount_list_append(mounts, TAKE_PTR(hosts), "/etc/hosts", "[Network] /etc/hosts");
         if (r >= 0)
                 r = mount_list_append(mounts, TAKE_PTR(resolv), "/etc/resolv.conf", "[Network] /etc/resolv.conf");

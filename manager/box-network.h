@@ -3,8 +3,9 @@
 
 /* The glue between boxd and the network/ module (HACKING.md, "Networking"): one NetManager per
  * boxd, the .network unit of a box's Bridge=, the veth set up between clone and the go-ahead,
- * /etc/hosts and /etc/resolv.conf bind-mounted from the box's runtime directory, teardown after
- * the box's processes are gone, and the release of networks whose unit disappeared. */
+ * /etc/hosts and /etc/resolv.conf bind-mounted from the network's directory (or from the box's
+ * runtime directory for what the box has of its own), teardown after the box's processes are
+ * gone, and the release of networks whose unit disappeared. */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -12,8 +13,9 @@
 #include "box-mounts.h"
 #include "box.h"
 
-/* manager_new(): state under PREFIX/var/lib/boxd/network, the cgroup instance as the nftables
- * instance. A failure is logged; boxes with networking then fail at step NETWORK. */
+/* manager_new(): state under PREFIX/var/lib/boxd/network, the networks' hosts and resolv.conf
+ * under PREFIX/run/boxd/network/UNIT, the cgroup instance as the nftables instance. A failure is
+ * logged; boxes with networking then fail at step NETWORK. */
 void manager_network_open(Manager *m);
 void manager_network_close(Manager *m);
 /* manager_startup(), after every box was recovered: tears down what recorded boxes that no

@@ -442,8 +442,9 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         CHILD_CHECK(a, STEP_PIVOT_ROOT, umount2(".", MNT_DETACH));
         CHILD_CHECK(a, STEP_PIVOT_ROOT, chdir("/"));
 
-        /* STEP_NETWORK: loopback up in a private network namespace */
-        if (c->namespaces.network.mode == NAMESPACE_PRIVATE) {
+        /* STEP_NETWORK: loopback up in a private network namespace (one boxd made and set up
+         * already, lo included, when the box has networking) */
+        if (c->namespaces.network.mode == NAMESPACE_PRIVATE && a->join_net_fd < 0) {
                 int r = loopback_up();
                 if (r < 0)
                         child_fail(a, STEP_NETWORK, r);

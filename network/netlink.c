@@ -152,6 +152,15 @@ int nl_link_set_up(struct nl_sock *sk, const char *name) {
         return nl_errno(rtnl_link_change(sk, l, change, 0));
 }
 
+int nl_link_set_up_index(struct nl_sock *sk, int ifindex) {
+        _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc(), *change = rtnl_link_alloc();
+        if (!l || !change)
+                return -ENOMEM;
+        rtnl_link_set_ifindex(l, ifindex);
+        rtnl_link_set_flags(change, IFF_UP);
+        return nl_errno(rtnl_link_change(sk, l, change, 0));
+}
+
 int nl_link_delete(struct nl_sock *sk, const char *name) {
         _cleanup_(rtnl_link_putp) struct rtnl_link *l = rtnl_link_alloc();
         int r;

@@ -26,12 +26,15 @@ int nl_link_is_bridge(struct nl_sock *sk, const char *name);
 int nl_link_is_veth(struct nl_sock *sk, const char *name);
 int nl_link_mtu(struct nl_sock *sk, const char *name, uint32_t *ret);
 int nl_link_set_up(struct nl_sock *sk, const char *name);
+/* The same by ifindex, in one request (no lookup first). */
+int nl_link_set_up_index(struct nl_sock *sk, int ifindex);
 /* Deletes the interface; 0 if it did not exist. */
 int nl_link_delete(struct nl_sock *sk, const char *name);
 
 int nl_bridge_create(struct nl_sock *sk, const char *name);
 /* A veth pair: host_name in sk's namespace attached to master_ifindex (0: none), up;
- * peer_name created directly in the namespace peer_netns_fd. mtu 0: the kernel's default. */
+ * peer_name created directly in the namespace peer_netns_fd (down). mtu 0: the kernel's
+ * default. */
 int nl_veth_create(struct nl_sock *sk, const char *host_name, int master_ifindex, const char *peer_name,
                    int peer_netns_fd, uint32_t mtu);
 

@@ -3,10 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,12 +26,38 @@
  *   networks/UNIT          record of an ensured .network: bridge, ownership, nft elements
  *   leases/UNIT/NAME       addresses leased by Address=auto, kept after teardown */
 
+typedef struct BoxRecord {
+        char *name;
+        char **rec;
+} BoxRecord;
+
+/* The records of one directory of STATE/network ("boxes", "leases/UNIT"), as on disk. */
+typedef struct RecordDir {
+        char *kind;
+        BoxRecord *items; /* sorted by name */
+        size_t n;
+} RecordDir;
+
+/* A network ensured by this NetManager: while its configuration and bridge are the same, a
+ * further ensure has nothing to do. */
+typedef struct NetEnsured {
+        char *unit;
+        char *fingerprint;
+        int ifindex;
+} NetEnsured;
+
 struct NetManager {
         char *dir;
+        char *etc_root; /* RUNTIME/network: UNIT/hosts and UNIT/resolv.conf of each network */
         char *table;
         struct nl_sock *nl;
+        int ioctl_fd; /* AF_UNIX datagram socket in the host namespace, for interface ioctls */
         NftContext *nft;
         bool nft_ready;
+        RecordDir *dirs;
+        size_t n_dirs;
+        NetEnsured *ensured;
+        size_t n_ensured;
 };
 
 static bool name_is_safe(const char *s) {
@@ -48,22 +75,192 @@ static char *path_of(NetManager *m, const char *kind, const char *name) {
         return strprintf("%s/%s/%s", m->dir, kind, name);
 }
 
+/* Closes an open_memstream() stream; ret gets its buffer. */
+static int memstream_finish(FILE *f, char **buf, char **ret) {
+        bool bad = ferror(f);
+        if (fclose(f) != 0 || bad) {
+                *buf = mfree_str(*buf);
+                return -ENOMEM;
+        }
+        *ret = TAKE_PTR(*buf);
+        return 0;
+}
+
+/* ---- record cache ----
+ * boxd is the only writer of STATE/network (one NetManager per state directory at a time), so
+ * the records of a directory are read from disk once and then kept in memory, changed together
+ * with the files: a setup no longer reads every box's and every lease's file again. */
+
+static void record_dir_done(RecordDir *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                free(d->items[i].name);
+                strv_free(d->items[i].rec);
+        }
+        free(d->items);
+        free(d->kind);
+}
+
+static RecordDir *record_dir_find(NetManager *m, const char *kind) {
+        for (size_t i = 0; i < m->n_dirs; i++)
+                if (streq(m->dirs[i].kind, kind))
+                        return &m->dirs[i];
+        return NULL;
+}
+
+/* The records of m->dir/KIND ("boxes", "leases/UNIT"), sorted by name. The array stays valid
+ * until the next records_put() or records_remove() of the same kind. */
+static int records_get(NetManager *m, const char *kind, const BoxRecord **ret, size_t *ret_n) {
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_free_ char *dir = NULL;
+        RecordDir *d = record_dir_find(m, kind), *n;
+        int r;
+
+        if (d) {
+                *ret = d->items;
+                *ret_n = d->n;
+                return 0;
+        }
+        dir = path_join(m->dir, kind);
+        if (!dir)
+                return -ENOMEM;
+        r = record_list_dir(dir, &names);
+        if (r < 0)
+                return r;
+        n = reallocarray(m->dirs, m->n_dirs + 1, sizeof *m->dirs);
+        if (!n)
+                return -ENOMEM;
+        m->dirs = n;
+        d = &m->dirs[m->n_dirs];
+        *d = (RecordDir) { .kind = strdup(kind), .items = calloc(strv_length(names) + 1, sizeof(BoxRecord)) };
+        if (!d->kind || !d->items) {
+                record_dir_done(d);
+                return -ENOMEM;
+        }
+        STRV_FOREACH(name, names) {
+                _cleanup_free_ char *p = path_join(dir, *name);
+                BoxRecord *b = &d->items[d->n];
+                if (!p) {
+                        record_dir_done(d);
+                        return -ENOMEM;
+                }
+                if (record_read(p, &b->rec) < 0)
+                        continue;
+                b->name = strdup(*name);
+                if (!b->name) {
+                        strv_free(b->rec);
+                        record_dir_done(d);
+                        return -ENOMEM;
+                }
+                d->n++;
+        }
+        m->n_dirs++;
+        *ret = d->items;
+        *ret_n = d->n;
+        return 0;
+}
+
+static char *const *records_find(NetManager *m, const char *kind, const char *name) {
+        const BoxRecord *b;
+        size_t n;
+        if (records_get(m, kind, &b, &n) < 0)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (streq(b[i].name, name))
+                        return b[i].rec;
+        return NULL;
+}
+
+/* Writes m->dir/KIND/NAME (atomically) and keeps the cache in step. */
+static int records_put(NetManager *m, const char *kind, const char *name, char *const *rec) {
+        _cleanup_free_ char *path = strprintf("%s/%s/%s", m->dir, kind, name);
+        _cleanup_strv_free_ char **copy = NULL;
+        RecordDir *d;
+        size_t i;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        copy = strv_copy(rec);
+        if (!copy && rec && rec[0])
+                return -ENOMEM;
+        r = record_write(path, rec);
+        if (r < 0)
+                return r;
+        d = record_dir_find(m, kind);
+        if (!d)
+                return 0; /* not read yet: it will be, with this record */
+        for (i = 0; i < d->n && strcmp(d->items[i].name, name) < 0; i++)
+                ;
+        if (i < d->n && streq(d->items[i].name, name)) {
+                strv_free(d->items[i].rec);
+                d->items[i].rec = TAKE_PTR(copy);
+                return 0;
+        }
+        {
+                BoxRecord *items = reallocarray(d->items, d->n + 2, sizeof(BoxRecord));
+                char *n = strdup(name);
+                if (!items || !n) {
+                        free(n);
+                        if (items)
+                                d->items = items;
+                        /* the file is written: forget the cache rather than keep it wrong */
+                        record_dir_done(d);
+                        *d = m->dirs[--m->n_dirs];
+                        return 0;
+                }
+                d->items = items;
+                memmove(items + i + 1, items + i, (d->n - i) * sizeof(BoxRecord));
+                items[i] = (BoxRecord) { .name = n, .rec = TAKE_PTR(copy) };
+                d->n++;
+        }
+        return 0;
+}
+
+/* Removes m->dir/KIND/NAME (0 if it was not there) and its cache entry. */
+static int records_remove(NetManager *m, const char *kind, const char *name) {
+        _cleanup_free_ char *path = strprintf("%s/%s/%s", m->dir, kind, name);
+        RecordDir *d;
+
+        if (!path)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        d = record_dir_find(m, kind);
+        for (size_t i = 0; d && i < d->n; i++)
+                if (streq(d->items[i].name, name)) {
+                        free(d->items[i].name);
+                        strv_free(d->items[i].rec);
+                        memmove(d->items + i, d->items + i + 1, (d->n - i - 1) * sizeof(BoxRecord));
+                        d->n--;
+                        break;
+                }
+        return 0;
+}
+
 /* ---- manager ---- */
 
-int net_manager_new(const char *state_dir, const char *instance, NetManager **ret) {
+static void record_dir_done(RecordDir *d);
+static void ensured_forget(NetManager *m, const char *unit);
+
+int net_manager_new(const char *state_dir, const char *runtime_dir, const char *instance, NetManager **ret) {
         _cleanup_(net_manager_freep) NetManager *m = NULL;
         int r;
 
-        if (isempty(state_dir) || isempty(instance) || strlen(instance) > 32 ||
+        if (isempty(state_dir) || isempty(runtime_dir) || isempty(instance) || strlen(instance) > 32 ||
             !in_charset(instance, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"))
                 return -EINVAL;
         m = calloc(1, sizeof *m);
         if (!m)
                 return -ENOMEM;
+        m->ioctl_fd = -EBADF;
         m->dir = path_join(state_dir, "network");
+        m->etc_root = path_join(runtime_dir, "network");
         m->table = strprintf("boxd-%s", instance);
-        if (!m->dir || !m->table)
+        if (!m->dir || !m->etc_root || !m->table)
                 return -ENOMEM;
+        r = mkdir_p(m->etc_root, 0755);
+        if (r < 0)
+                return r;
         for (const char *const *d = (const char *const[]){ "boxes", "networks", "leases", NULL }; *d; d++) {
                 _cleanup_free_ char *p = path_join(m->dir, *d);
                 if (!p)
@@ -75,6 +272,9 @@ int net_manager_new(const char *state_dir, const char *instance, NetManager **re
         r = nl_route_open(-EBADF, &m->nl);
         if (r < 0)
                 return r;
+        m->ioctl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (m->ioctl_fd < 0)
+                return -errno;
         /* the nftables context comes with the first published port or masquerade: a kernel
          * without nf_tables still runs boxes with plain veths */
         *ret = TAKE_PTR(m);
@@ -85,8 +285,15 @@ NetManager *net_manager_free(NetManager *m) {
         if (!m)
                 return NULL;
         nl_route_close(m->nl);
+        if (m->ioctl_fd >= 0)
+                close(m->ioctl_fd);
         nft_context_free(m->nft);
+        for (size_t i = 0; i < m->n_dirs; i++)
+                record_dir_done(&m->dirs[i]);
+        free(m->dirs);
+        ensured_forget(m, NULL);
         free(m->dir);
+        free(m->etc_root);
         free(m->table);
         free(m);
         return NULL;
@@ -188,6 +395,36 @@ static int write_sysctl(const char *path, const char *value) {
                 return -errno;
         return 0;
 }
+
+/* ifindex (returned), MTU and IFF_UP of an interface of the host namespace through ioctls: they
+ * read the device under RCU, where a netlink request waits for the rtnl lock that namespace
+ * creation and teardown (every box start and stop) hold, and answers with every attribute of the
+ * interface. -ENODEV if there is none. */
+static int link_state(NetManager *m, const char *name, uint32_t *ret_mtu, bool *ret_up) {
+        struct ifreq ifr = {};
+        int ifindex;
+
+        if (strlen(name) >= sizeof ifr.ifr_name)
+                return -ENODEV;
+        strcpy(ifr.ifr_name, name);
+        if (ioctl(m->ioctl_fd, SIOCGIFINDEX, &ifr) < 0)
+                return -errno;
+        ifindex = ifr.ifr_ifindex;
+        if (ret_up) {
+                if (ioctl(m->ioctl_fd, SIOCGIFFLAGS, &ifr) < 0)
+                        return -errno;
+                *ret_up = ifr.ifr_flags & IFF_UP;
+        }
+        if (ret_mtu) {
+                if (ioctl(m->ioctl_fd, SIOCGIFMTU, &ifr) < 0)
+                        return -errno;
+                *ret_mtu = (uint32_t) ifr.ifr_mtu;
+        }
+        return ifindex;
+}
+
+/* lo has this ifindex in every network namespace (include/net/net_namespace.h) */
+#define LOOPBACK_IFINDEX 1
 
 /* ---- addresses ---- */
 
@@ -347,10 +584,86 @@ static int network_undo(NetManager *m, const char *unit, char *const *rec) {
 
 static int boxes_on_network(NetManager *m, const char *unit, char ***ret);
 static int nft_maybe_drop_table(NetManager *m);
+static int network_write_etc(NetManager *m, const char *unit, const NetworkConfig *cfg);
+static int box_write_etc(NetManager *m, const char *box, const char *dir, bool hosts, bool resolv_conf);
+static void network_etc_remove(NetManager *m, const char *unit);
+
+/* ---- networks ensured by this NetManager ---- */
+
+static char *network_fingerprint(const char *bridge, const NetworkConfig *cfg) {
+        _cleanup_free_ char *buf = NULL;
+        char *ret = NULL;
+        size_t size;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+        fprintf(f, "bridge=%s\nmasquerade=%d\n", bridge, cfg->network.ip_masquerade);
+        STRV_FOREACH(x, cfg->network.subnet)
+                fprintf(f, "subnet=%s\n", *x);
+        STRV_FOREACH(x, cfg->network.gateway)
+                fprintf(f, "gateway=%s\n", *x);
+        STRV_FOREACH(x, cfg->network.dns)
+                fprintf(f, "dns=%s\n", *x);
+        (void) memstream_finish(f, &buf, &ret);
+        return ret;
+}
+
+static NetEnsured *ensured_find(NetManager *m, const char *unit) {
+        for (size_t i = 0; i < m->n_ensured; i++)
+                if (streq(m->ensured[i].unit, unit))
+                        return &m->ensured[i];
+        return NULL;
+}
+
+/* unit NULL: every network */
+static void ensured_forget(NetManager *m, const char *unit) {
+        for (size_t i = 0; i < m->n_ensured;)
+                if (!unit || streq(m->ensured[i].unit, unit)) {
+                        free(m->ensured[i].unit);
+                        free(m->ensured[i].fingerprint);
+                        m->ensured[i] = m->ensured[--m->n_ensured];
+                } else
+                        i++;
+        if (m->n_ensured == 0) {
+                free(m->ensured);
+                m->ensured = NULL;
+        }
+}
+
+/* Out of memory only means the next ensure does the full work again. */
+static void ensured_remember(NetManager *m, const char *unit, char *fingerprint, int ifindex) {
+        NetEnsured *n;
+        char *u = strdup(unit);
+        ensured_forget(m, unit);
+        n = u && fingerprint ? reallocarray(m->ensured, m->n_ensured + 1, sizeof *n) : NULL;
+        if (!n) {
+                free(u);
+                free(fingerprint);
+                return;
+        }
+        m->ensured = n;
+        n[m->n_ensured++] = (NetEnsured) { .unit = u, .fingerprint = fingerprint, .ifindex = ifindex };
+}
+
+/* The network was ensured by this NetManager with the same configuration, and its record, its
+ * bridge (the same interface, up) and its hosts file are still there. */
+static bool ensured_still(NetManager *m, const char *unit, const char *bridge, const char *fingerprint) {
+        NetEnsured *e = fingerprint ? ensured_find(m, unit) : NULL;
+        _cleanup_free_ char *np = NULL, *hp = NULL;
+        bool up = false;
+
+        if (!e || !streq(e->fingerprint, fingerprint))
+                return false;
+        if (link_state(m, bridge, NULL, &up) != e->ifindex || !up)
+                return false;
+        np = path_of(m, "networks", unit);
+        hp = strprintf("%s/%s/hosts", m->etc_root, unit);
+        return np && hp && access(np, F_OK) >= 0 && access(hp, F_OK) >= 0;
+}
 
 int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg, char **ret_error) {
         _cleanup_strv_free_ char **rec = NULL, **others = NULL;
-        _cleanup_free_ char *path = NULL, *bridge_path = NULL;
+        _cleanup_free_ char *path = NULL, *bridge_path = NULL, *fingerprint = NULL;
         char bridge[16], buf[64], buf2[64];
         bool fresh, owned;
         NetPlan plan;
@@ -365,6 +678,12 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
         r = network_plan(unit, cfg, &plan, ret_error);
         if (r < 0)
                 return r;
+        /* every box start ensures its network: after the first time that is one netlink request
+         * (the nftables elements, addresses and sysctls are not written again) */
+        fingerprint = network_fingerprint(bridge, cfg);
+        if (ensured_still(m, unit, bridge, fingerprint))
+                return 0;
+        ensured_forget(m, unit);
 
         /* Other networks: no overlapping subnets, no shared bridge. */
         r = record_list_dir((path = path_join(m->dir, "networks")) ?: "", &others);
@@ -535,6 +854,15 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
                                 goto fail;
                 }
         }
+        /* the network's hosts and resolv.conf, which its boxes get as /etc/hosts and (without a
+         * DNS= of their own) /etc/resolv.conf */
+        r = network_write_etc(m, unit, cfg);
+        if (r < 0) {
+                error_setf(ret_error, r, "writing hosts and resolv.conf of network %s to %s/%s: %s", unit,
+                           m->etc_root, unit, strerror(-r));
+                goto fail;
+        }
+        ensured_remember(m, unit, TAKE_PTR(fingerprint), ifindex);
         return 0;
 
 fail_nl:
@@ -543,6 +871,7 @@ fail:
         if (fresh) {
                 (void) network_undo(m, unit, rec);
                 (void) unlink(path);
+                network_etc_remove(m, unit);
                 (void) nft_maybe_drop_table(m);
         }
         return r;
@@ -572,75 +901,25 @@ int net_network_release(NetManager *m, const char *unit, char **ret_error) {
         if (r < 0)
                 return error_setf(ret_error, r, "removing network %s (bridge %s): %s", unit,
                               strna(record_get(rec, "bridge")), strerror(-r));
+        ensured_forget(m, unit);
         if (unlink(path) < 0 && errno != ENOENT)
                 return error_setf(ret_error, -errno, "removing %s: %m", path);
+        network_etc_remove(m, unit); /* no box mounts those files any more */
         return nft_maybe_drop_table(m);
 }
 
 /* ---- box records ---- */
 
-typedef struct BoxRecord {
-        char *name;
-        char **rec;
-} BoxRecord;
-
-static void box_records_free(BoxRecord *b, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(b[i].name);
-                strv_free(b[i].rec);
-        }
-        free(b);
-}
-
-static int box_records_load(NetManager *m, BoxRecord **ret, size_t *ret_n) {
-        _cleanup_strv_free_ char **names = NULL;
-        _cleanup_free_ char *dir = path_join(m->dir, "boxes");
-        BoxRecord *b;
-        size_t n = 0;
-        int r;
-
-        if (!dir)
-                return -ENOMEM;
-        r = record_list_dir(dir, &names);
-        if (r < 0)
-                return r;
-        b = calloc(strv_length(names) + 1, sizeof *b);
-        if (!b)
-                return -ENOMEM;
-        STRV_FOREACH(name, names) {
-                _cleanup_free_ char *p = path_of(m, "boxes", *name);
-                if (!p) {
-                        box_records_free(b, n);
-                        return -ENOMEM;
-                }
-                if (record_read(p, &b[n].rec) < 0)
-                        continue;
-                b[n].name = strdup(*name);
-                if (!b[n].name) {
-                        strv_free(b[n].rec);
-                        box_records_free(b, n);
-                        return -ENOMEM;
-                }
-                n++;
-        }
-        *ret = b;
-        *ret_n = n;
-        return 0;
-}
-
 static int boxes_on_network(NetManager *m, const char *unit, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
-        BoxRecord *b;
+        const BoxRecord *b;
         size_t n;
-        int r = box_records_load(m, &b, &n);
+        int r = records_get(m, "boxes", &b, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
-                if (streq_ptr(record_get(b[i].rec, "network"), unit) && strv_extend(&l, b[i].name) < 0) {
-                        box_records_free(b, n);
+                if (streq_ptr(record_get(b[i].rec, "network"), unit) && strv_extend(&l, b[i].name) < 0)
                         return -ENOMEM;
-                }
-        box_records_free(b, n);
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -660,6 +939,7 @@ static int nft_maybe_drop_table(NetManager *m) {
         if (nets || boxes)
                 return 0;
         m->nft_ready = false;
+        ensured_forget(m, NULL);
         if (!m->nft && nft_context_new(m->table, &m->nft) < 0)
                 return 0;
         return nft_table_delete(m->nft);
@@ -728,8 +1008,9 @@ static int box_teardown_one(NetManager *m, const char *name, char **ret_error) {
                 if (!network)
                         return -ENOMEM;
         }
-        if (unlink(path) < 0 && errno != ENOENT)
-                return error_setf(ret_error, -errno, "removing %s: %m", path);
+        r = records_remove(m, "boxes", name);
+        if (r < 0)
+                return error_setf(ret_error, r, "removing %s: %s", path, strerror(-r));
         if (network)
                 (void) net_network_update_hosts(m, network);
         return 0;
@@ -743,11 +1024,12 @@ int net_box_teardown(NetManager *m, const char *box, char **ret_error) {
 }
 
 int net_recover(NetManager *m, char *const *running, char **ret_error) {
-        BoxRecord *b;
+        _cleanup_strv_free_ char **gone = NULL;
+        const BoxRecord *b;
         size_t n;
         int r, count = 0, ret = 0;
 
-        r = box_records_load(m, &b, &n);
+        r = records_get(m, "boxes", &b, &n);
         if (r < 0)
                 return error_setf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
         for (size_t i = 0; i < n; i++) {
@@ -757,79 +1039,114 @@ int net_recover(NetManager *m, char *const *running, char **ret_error) {
                         if (short_name && streq(short_name, b[i].name))
                                 alive = true;
                 }
-                if (alive)
-                        continue;
-                r = box_teardown_one(m, b[i].name, ret_error);
+                if (!alive && strv_extend(&gone, b[i].name) < 0)
+                        return -ENOMEM;
+        }
+        /* a teardown changes the records: work from the names */
+        STRV_FOREACH(g, gone) {
+                r = box_teardown_one(m, *g, ret_error);
                 if (r < 0 && ret == 0)
                         ret = r;
                 if (r >= 0)
                         count++;
         }
-        box_records_free(b, n);
         return ret < 0 ? ret : count;
 }
 
 /* ---- leases ---- */
 
-/* Addresses in use: every recorded box but `self`. */
-static int used_addresses(BoxRecord *b, size_t n, const char *self, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_strv_free_ char **a = NULL;
-                if (streq(b[i].name, self))
+/* An address and who has it (a box's record or lease); lists of them are sorted for bsearch(). */
+typedef struct AddrOwner {
+        IPAddress addr;
+        const char *owner;
+} AddrOwner;
+
+static int addr_owner_cmp(const void *x, const void *y) {
+        const AddrOwner *a = x, *b = y;
+        int c;
+        if (a->addr.family != b->addr.family)
+                return a->addr.family < b->addr.family ? -1 : 1;
+        c = memcmp(a->addr.bytes, b->addr.bytes, a->addr.family == AF_INET ? 4 : 16);
+        return c != 0 ? c : strcmp(a->owner, b->owner);
+}
+
+static int addr_list_add(AddrOwner **l, size_t *n, char *const *rec, const char *owner) {
+        STRV_FOREACH(line, rec) {
+                AddrOwner *k;
+                IPAddress a;
+                if (!startswith(*line, "address=") || parse_cidr_address(*line + strlen("address="), &a) < 0)
                         continue;
-                if (record_get_all(b[i].rec, "address", &a) < 0 || strv_extend_strv(&l, a) < 0)
+                k = reallocarray(*l, *n + 1, sizeof **l);
+                if (!k)
                         return -ENOMEM;
+                *l = k;
+                k[(*n)++] = (AddrOwner) { .addr = a, .owner = owner };
         }
-        *ret = TAKE_PTR(l);
         return 0;
 }
 
-static const char *address_owner(BoxRecord *b, size_t n, const char *self, const IPAddress *a) {
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_strv_free_ char **l = NULL;
-                if (streq(b[i].name, self) || record_get_all(b[i].rec, "address", &l) < 0)
-                        continue;
-                if (strv_has_address(l, a))
-                        return b[i].name;
+/* The owner of a (the last by name when several have it), or NULL. */
+static const char *addr_list_owner(const AddrOwner *l, size_t n, const IPAddress *a) {
+        size_t lo = 0, hi = n;
+        const char *found = NULL;
+        while (lo < hi) { /* the first entry >= a */
+                size_t mid = lo + (hi - lo) / 2;
+                AddrOwner key = { .addr = *a, .owner = "" };
+                if (addr_owner_cmp(&l[mid], &key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
         }
-        return NULL;
+        for (; lo < n && ip_equal(&l[lo].addr, a); lo++)
+                found = l[lo].owner;
+        return found;
+}
+
+/* Addresses in use: every recorded box but `self`, sorted (owners point into b). */
+static int used_addresses(const BoxRecord *b, size_t n, const char *self, AddrOwner **ret, size_t *ret_n) {
+        _cleanup_free_ AddrOwner *l = NULL;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                if (!streq(b[i].name, self) && addr_list_add(&l, &k, b[i].rec, b[i].name) < 0)
+                        return -ENOMEM;
+        if (k > 0)
+                qsort(l, k, sizeof *l, addr_owner_cmp);
+        *ret = TAKE_PTR(l);
+        *ret_n = k;
+        return 0;
 }
 
 /* Picks an address of subnet for the box: its old lease if still free, else the lowest address
- * never leased, else the lowest one leased by a box that is not set up (that lease is taken over). */
+ * never leased, else the lowest one leased by a box that is not set up (that lease is taken over).
+ * Every lookup is a binary search: a setup is O(N log N) in the boxes, not O(N^2). */
 static int lease_pick(NetManager *m, const char *unit, const char *name, const NetPlan *plan, size_t j,
-                      char *const *used, char *const *planned, IPPrefix *ret, char **ret_reclaimed_from) {
-        _cleanup_strv_free_ char **leases = NULL, **mine = NULL, **other_leased = NULL;
-        _cleanup_free_ char *dir = strprintf("%s/leases/%s", m->dir, unit);
+                      const AddrOwner *used, size_t n_used, char *const *planned, IPPrefix *ret,
+                      char **ret_reclaimed_from) {
+        _cleanup_free_ char *kind = strprintf("leases/%s", unit);
+        _cleanup_free_ AddrOwner *other_leased = NULL;
+        _cleanup_strv_free_ char **mine = NULL;
         const IPPrefix *sub = &plan->subnets[j];
         uint64_t hosts = subnet_hosts(sub);
+        const BoxRecord *leases;
+        size_t n_leases, n_other = 0;
         int r;
 
-        if (!dir)
+        if (!kind)
                 return -ENOMEM;
-        r = record_list_dir(dir, &leases);
+        r = records_get(m, kind, &leases, &n_leases);
         if (r < 0)
                 return r;
-        STRV_FOREACH(l, leases) {
-                _cleanup_strv_free_ char **rec = NULL, **addrs = NULL;
-                _cleanup_free_ char *lp = path_join(dir, *l);
-                if (!lp)
+        for (size_t i = 0; i < n_leases; i++)
+                if (streq(leases[i].name, name)) {
+                        if (record_get_all(leases[i].rec, "address", &mine) < 0)
+                                return -ENOMEM;
+                } else if (addr_list_add(&other_leased, &n_other, leases[i].rec, leases[i].name) < 0)
                         return -ENOMEM;
-                if (record_read(lp, &rec) < 0 || record_get_all(rec, "address", &addrs) < 0)
-                        continue;
-                if (streq(*l, name))
-                        mine = TAKE_PTR(addrs);
-                else
-                        STRV_FOREACH(a, addrs) {
-                                _cleanup_free_ char *e = strprintf("%s %s", *a, *l);
-                                if (!e || strv_consume(&other_leased, TAKE_PTR(e)) < 0)
-                                        return -ENOMEM;
-                        }
-        }
+        if (n_other > 0)
+                qsort(other_leased, n_other, sizeof *other_leased, addr_owner_cmp);
 
 #define ADDRESS_FREE(a)                                                                                         \
-        (!ip_equal((a), &plan->gateways[j]) && !strv_has_address(used, (a)) && !strv_has_address(planned, (a)))
+        (!ip_equal((a), &plan->gateways[j]) && !addr_list_owner(used, n_used, (a)) && !strv_has_address(planned, (a)))
 
         STRV_FOREACH(l, mine) {
                 IPAddress a;
@@ -841,17 +1158,11 @@ static int lease_pick(NetManager *m, const char *unit, const char *name, const N
         for (int pass = 0; pass < 2; pass++)
                 for (uint64_t i = 1; i <= hosts; i++) {
                         IPAddress a;
-                        const char *leased_by = NULL;
-                        char buf[64];
+                        const char *leased_by;
                         subnet_nth(sub, i, &a);
                         if (!ADDRESS_FREE(&a))
                                 continue;
-                        format_ip_address(&a, buf);
-                        STRV_FOREACH(o, other_leased) {
-                                size_t len = strcspn(*o, "/");
-                                if (strneq(*o, buf, len) && buf[len] == '\0')
-                                        leased_by = strchr(*o, ' ') + 1;
-                        }
+                        leased_by = addr_list_owner(other_leased, n_other, &a);
                         if (pass == 0 && leased_by)
                                 continue;
                         *ret = (IPPrefix){ .addr = a, .prefixlen = sub->prefixlen };
@@ -866,24 +1177,28 @@ static int lease_pick(NetManager *m, const char *unit, const char *name, const N
         return -EADDRNOTAVAIL;
 }
 
+static bool lines_equal(char *const *a, char *const *b) {
+        size_t i = 0;
+        for (; a[i] && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return !a[i] && !b[i];
+}
+
 static int lease_commit(NetManager *m, const char *unit, const char *name, char *const *auto_addrs,
                         char *const *reclaimed_from) {
-        _cleanup_free_ char *dir = strprintf("%s/leases/%s", m->dir, unit), *path = NULL;
+        _cleanup_free_ char *kind = strprintf("leases/%s", unit), *dir = NULL;
         _cleanup_strv_free_ char **rec = NULL;
+        char *const *old;
         int r;
 
-        if (!dir)
+        if (!kind)
                 return -ENOMEM;
-        r = mkdir_p(dir, 0700);
-        if (r < 0)
-                return r;
         /* addresses taken over from boxes that are not set up leave their leases */
         STRV_FOREACH(o, reclaimed_from) {
-                _cleanup_strv_free_ char **orec = NULL, **oaddrs = NULL, **keep = NULL;
-                _cleanup_free_ char *op = path_join(dir, *o);
-                if (!op)
-                        return -ENOMEM;
-                if (record_read(op, &orec) < 0 || record_get_all(orec, "address", &oaddrs) < 0)
+                _cleanup_strv_free_ char **oaddrs = NULL, **keep = NULL;
+                char *const *orec = records_find(m, kind, *o);
+                if (!orec || record_get_all(orec, "address", &oaddrs) < 0)
                         continue;
                 STRV_FOREACH(a, oaddrs) {
                         IPAddress x;
@@ -892,17 +1207,25 @@ static int lease_commit(NetManager *m, const char *unit, const char *name, char 
                         if (record_add(&keep, "address", *a) < 0)
                                 return -ENOMEM;
                 }
-                r = keep ? record_write(op, keep) : (unlink(op) < 0 ? -errno : 0);
+                r = keep ? records_put(m, kind, *o, keep) : records_remove(m, kind, *o);
                 if (r < 0)
                         return r;
         }
         STRV_FOREACH(a, auto_addrs)
                 if (record_add(&rec, "address", *a) < 0)
                         return -ENOMEM;
-        path = path_join(dir, name);
-        if (!path)
+        if (!rec)
+                return 0;
+        old = records_find(m, kind, name);
+        if (old && lines_equal(old, rec))
+                return 0; /* the same lease again: nothing to write */
+        dir = path_join(m->dir, kind);
+        if (!dir)
                 return -ENOMEM;
-        return rec ? record_write(path, rec) : 0;
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return r;
+        return records_put(m, kind, name, rec);
 }
 
 /* ---- box setup ---- */
@@ -939,7 +1262,7 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
         if (r < 0)
                 return error_setf(ret_error, r, "opening a netlink socket in the namespace of box %s: %s", name,
                               strerror(-r));
-        r = nl_link_set_up(box_nl, "lo");
+        r = nl_link_set_up_index(box_nl, LOOPBACK_IFINDEX);
         if (r < 0) {
                 error_setf(ret_error, r, "bringing up lo in box %s: %s", name, strerror(-r));
                 goto finish;
@@ -947,14 +1270,11 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
         if (!ifname)
                 goto finish;
         if (bridge) {
-                master = nl_link_ifindex(m->nl, bridge);
+                master = link_state(m, bridge, &mtu, NULL);
                 if (master < 0) {
                         r = error_setf(ret_error, master, "bridge %s of box %s: %s", bridge, name, strerror(-master));
                         goto finish;
                 }
-                r = nl_link_mtu(m->nl, bridge, &mtu);
-                if (r < 0)
-                        goto finish;
         }
         r = nl_veth_create(m->nl, ifname, master, "host0", netns_fd, mtu);
         if (r < 0) {
@@ -962,14 +1282,14 @@ static int box_setup_links(NetManager *m, const char *name, char *const *rec, in
                 goto finish;
         }
         no_accept_ra(ifname);
-        r = nl_link_set_up(box_nl, "host0");
-        if (r < 0) {
-                error_setf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));
-                goto finish;
-        }
         host0 = nl_link_ifindex(box_nl, "host0");
         if (host0 < 0) {
                 r = error_setf(ret_error, host0, "host0 of box %s vanished", name);
+                goto finish;
+        }
+        r = nl_link_set_up_index(box_nl, host0);
+        if (r < 0) {
+                error_setf(ret_error, r, "bringing up host0 in box %s: %s", name, strerror(-r));
                 goto finish;
         }
         r = record_get_all(rec, "address", &addrs);
@@ -1005,7 +1325,7 @@ finish:
         return r;
 }
 
-static int port_conflict(BoxRecord *b, size_t n, const char *self, const PortSpec *want, char **ret_owner) {
+static int port_conflict(const BoxRecord *b, size_t n, const char *self, const PortSpec *want, const char **ret_owner) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_strv_free_ char **ports = NULL;
                 if (streq(b[i].name, self) || record_get_all(b[i].rec, "port", &ports) < 0)
@@ -1035,10 +1355,12 @@ int net_box_setup(NetManager *m,
                   NetBoxInfo **ret,
                   char **ret_error) {
         _cleanup_free_ char *name = NULL, *path = NULL, *hostname = NULL;
-        _cleanup_strv_free_ char **rec = NULL, **used = NULL, **auto_addrs = NULL, **reclaimed = NULL,
-                                 **static_addrs = NULL, **want = NULL;
+        _cleanup_strv_free_ char **rec = NULL, **auto_addrs = NULL, **reclaimed = NULL, **static_addrs = NULL,
+                                 **want = NULL;
+        _cleanup_free_ AddrOwner *used = NULL;
+        size_t n_used = 0;
         _cleanup_(net_box_info_freep) NetBoxInfo *info = NULL;
-        BoxRecord *boxes = NULL;
+        const BoxRecord *boxes = NULL; /* valid until this box's record is written */
         size_t n_boxes = 0;
         char bridge_buf[16], ifname[16], buf[64], buf2[64], subnets[256];
         const char *bridge = NULL;
@@ -1084,10 +1406,10 @@ int net_box_setup(NetManager *m,
         }
         veth = c->network.virtual_ethernet || bridge;
 
-        r = box_records_load(m, &boxes, &n_boxes);
+        r = records_get(m, "boxes", &boxes, &n_boxes);
         if (r < 0)
                 return error_setf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
-        r = used_addresses(boxes, n_boxes, name, &used);
+        r = used_addresses(boxes, n_boxes, name, &used, &n_used);
         if (r < 0)
                 goto out;
 
@@ -1154,7 +1476,7 @@ int net_box_setup(NetManager *m,
                                    network_unit);
                         goto out;
                 }
-                owner = address_owner(boxes, n_boxes, name, &p.addr);
+                owner = addr_list_owner(used, n_used, &p.addr);
                 if (owner || strv_has_address(static_addrs, &p.addr)) {
                         r = error_setf(ret_error, -EADDRINUSE, "Address=%s of box %s is already used by box %s", *a,
                                    name, owner ?: name);
@@ -1178,7 +1500,7 @@ int net_box_setup(NetManager *m,
                         IPPrefix p;
                         if (has_family[plan.subnets[j].addr.family == AF_INET6])
                                 continue;
-                        r = lease_pick(m, network_unit, name, &plan, j, used, static_addrs, &p, &from);
+                        r = lease_pick(m, network_unit, name, &plan, j, used, n_used, static_addrs, &p, &from);
                         if (r == -EADDRNOTAVAIL) {
                                 r = error_setf(ret_error, r, "no free address in %s of network %s",
                                            format_ip_prefix(&plan.subnets[j], buf), network_unit);
@@ -1204,6 +1526,7 @@ int net_box_setup(NetManager *m,
             (bridge && record_add(&rec, "bridge", bridge) < 0) ||
             (veth && record_add(&rec, "host_ifname", ifname) < 0) ||
             (etc_dir && record_add(&rec, "etc_dir", etc_dir) < 0) ||
+            (network_unit && record_add(&rec, "hosts", "network") < 0) ||
             record_add(&rec, "hostname", hostname) < 0) {
                 r = -ENOMEM;
                 goto out;
@@ -1258,7 +1581,8 @@ int net_box_setup(NetManager *m,
         }
         STRV_FOREACH(p, c->network.port) {
                 PortSpec s;
-                char *owner = NULL, spec[96];
+                const char *owner = NULL;
+                char spec[96];
                 _cleanup_free_ char *elem = NULL;
                 if (parse_port_spec(*p, &s) < 0) {
                         r = error_setf(ret_error, -EINVAL, "Port=%s of box %s does not parse", *p, name);
@@ -1310,7 +1634,8 @@ int net_box_setup(NetManager *m,
                 }
         }
 
-        r = record_write(path, rec);
+        r = records_put(m, "boxes", name, rec);
+        boxes = NULL; /* the cache changed */
         if (r < 0) {
                 error_setf(ret_error, r, "writing %s: %s", path, strerror(-r));
                 goto out;
@@ -1338,7 +1663,9 @@ int net_box_setup(NetManager *m,
                 }
         }
         if (etc_dir) {
-                r = net_box_write_etc(m, name, etc_dir);
+                bool own_hosts, own_resolv_conf;
+                net_box_etc_files(c, network_unit, &own_hosts, &own_resolv_conf);
+                r = box_write_etc(m, name, etc_dir, own_hosts, own_resolv_conf);
                 if (r < 0) {
                         error_setf(ret_error, r, "writing hosts and resolv.conf of box %s to %s: %s", name, etc_dir,
                                strerror(-r));
@@ -1372,118 +1699,122 @@ int net_box_setup(NetManager *m,
 
 fail:
         (void) box_undo(m, rec);
-        (void) unlink(path);
+        (void) records_remove(m, "boxes", name);
         (void) nft_maybe_drop_table(m);
 out:
-        box_records_free(boxes, n_boxes);
         return r;
 }
 
-/* ---- /etc/hosts and /etc/resolv.conf ---- */
+/* ---- /etc/hosts and /etc/resolv.conf ----
+ * A box on a .network gets the network's one hosts file (RUNTIME/network/UNIT/hosts) as its
+ * /etc/hosts: a setup or teardown rewrites that single file, not one file per box of the network;
+ * and the network's resolv.conf unless the box has a DNS= of its own. A box without a .network
+ * gets its own files in etc_dir. */
 
 static int box_record_read(NetManager *m, const char *box, char ***ret) {
-        _cleanup_free_ char *name = box_short_name(box), *path = NULL;
+        _cleanup_free_ char *name = box_short_name(box);
+        char *const *rec;
+        char **copy;
         if (!name)
                 return -ENOMEM;
         if (!name_is_safe(name))
                 return -EINVAL;
-        path = path_of(m, "boxes", name);
-        if (!path)
+        rec = records_find(m, "boxes", name);
+        if (!rec)
+                return -ENOENT;
+        copy = strv_copy(rec);
+        if (!copy)
                 return -ENOMEM;
-        return record_read(path, ret);
-}
-
-static int append(char **s, const char *format, ...) _printf_(2, 3);
-static int append(char **s, const char *format, ...) {
-        _cleanup_free_ char *add = NULL;
-        char *n;
-        va_list ap;
-        int r;
-        va_start(ap, format);
-        r = vasprintf(&add, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        n = strprintf("%s%s", strempty(*s), add);
-        if (!n)
-                return -ENOMEM;
-        free(*s);
-        *s = n;
+        *ret = copy;
         return 0;
 }
 
-/* The lines naming every box on network, from records loaded once. */
-static int network_hosts_lines(const BoxRecord *b, size_t n, const char *network, char **text) {
-        int r = 0;
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                _cleanup_strv_free_ char **addrs = NULL;
+static void hosts_header(FILE *f, const char *network) {
+        fprintf(f,
+                "# written by boxd: every box on network %s\n"
+                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+                strna(network));
+}
+
+/* The lines naming the boxes of b that are on network (NULL: every box of b). */
+static void hosts_lines(FILE *f, const BoxRecord *b, size_t n, const char *network) {
+        for (size_t i = 0; i < n; i++) {
                 const char *host = record_get(b[i].rec, "hostname");
-                if (!streq_ptr(record_get(b[i].rec, "network"), network) || !host || !hostname_is_valid(host))
+                if ((network && !streq_ptr(record_get(b[i].rec, "network"), network)) || !host ||
+                    !hostname_is_valid(host))
                         continue;
-                r = record_get_all(b[i].rec, "address", &addrs);
-                STRV_FOREACH(a, addrs)
-                        if (r >= 0)
-                                r = append(text, "%.*s\t%s\n", (int) strcspn(*a, "/"), *a, host);
+                STRV_FOREACH(line, b[i].rec) {
+                        const char *a = startswith(*line, "address=");
+                        if (a)
+                                fprintf(f, "%.*s\t%s\n", (int) strcspn(a, "/"), a, host);
+                }
         }
-        return r;
+}
+
+static int network_hosts_content(NetManager *m, const char *unit, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        const BoxRecord *b;
+        size_t n, size;
+        FILE *f;
+        int r;
+
+        r = records_get(m, "boxes", &b, &n);
+        if (r < 0)
+                return r;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        hosts_header(f, unit);
+        hosts_lines(f, b, n, unit);
+        return memstream_finish(f, &buf, ret);
 }
 
 int net_box_hosts_content(NetManager *m, const char *box, char **ret) {
         _cleanup_strv_free_ char **rec = NULL;
-        _cleanup_free_ char *text = NULL;
-        const char *network;
-        BoxRecord *b;
-        size_t n;
+        _cleanup_free_ char *buf = NULL;
+        const char *network, *host;
+        size_t size;
+        FILE *f;
         int r;
 
         r = box_record_read(m, box, &rec);
         if (r < 0)
                 return r;
         network = record_get(rec, "network");
-        r = append(&text, "# written by boxd: every box on network %s\n"
-                          "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-                   strna(network));
-        if (r < 0)
-                return r;
-        if (!record_get(rec, "address") && hostname_is_valid(strempty(record_get(rec, "hostname"))))
-                if ((r = append(&text, "127.0.1.1\t%s\n", record_get(rec, "hostname"))) < 0)
-                        return r;
-        r = box_records_load(m, &b, &n);
-        if (r < 0)
-                return r;
         if (network)
-                r = network_hosts_lines(b, n, network, &text);
-        else {
-                /* not on a network: only itself */
-                for (size_t i = 0; i < n; i++)
-                        if (streq_ptr(record_get(b[i].rec, "box"), record_get(rec, "box")))
-                                r = network_hosts_lines(b + i, 1, record_get(b[i].rec, "network"), &text);
-        }
-        box_records_free(b, n);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(text);
-        return 0;
+                return network_hosts_content(m, network, ret);
+        /* not on a network: only itself */
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        hosts_header(f, NULL);
+        host = record_get(rec, "hostname");
+        if (!record_get(rec, "address") && hostname_is_valid(strempty(host)))
+                fprintf(f, "127.0.1.1\t%s\n", host);
+        hosts_lines(f, &(BoxRecord) { .rec = rec }, 1, NULL);
+        return memstream_finish(f, &buf, ret);
 }
 
 int net_box_resolv_conf_content(NetManager *m, const char *box, char **ret) {
-        _cleanup_strv_free_ char **rec = NULL, **dns = NULL;
-        _cleanup_free_ char *text = strdup("# written by boxd from DNS=\n");
+        _cleanup_strv_free_ char **rec = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        FILE *f;
         int r;
 
-        if (!text)
-                return -ENOMEM;
         r = box_record_read(m, box, &rec);
         if (r < 0)
                 return r;
-        r = record_get_all(rec, "dns", &dns);
-        if (r < 0)
-                return r;
-        STRV_FOREACH(d, dns)
-                if ((r = append(&text, "nameserver %s\n", *d)) < 0)
-                        return r;
-        *ret = TAKE_PTR(text);
-        return 0;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs("# written by boxd from DNS=\n", f);
+        STRV_FOREACH(line, rec) {
+                const char *d = startswith(*line, "dns=");
+                if (d)
+                        fprintf(f, "nameserver %s\n", d);
+        }
+        return memstream_finish(f, &buf, ret);
 }
 
 /* In place, same inode: a file bind-mounted into the box keeps showing the new contents. */
@@ -1503,15 +1834,136 @@ static int write_in_place(int dirfd, const char *name, const char *data) {
         return 0;
 }
 
-int net_box_write_etc(NetManager *m, const char *box, const char *dir) {
-        _cleanup_free_ char *hosts = NULL, *resolv = NULL;
+void net_box_etc_files(const BoxConfig *c, const char *network_unit, bool *ret_hosts, bool *ret_resolv_conf) {
+        *ret_hosts = !network_unit;
+        *ret_resolv_conf = !network_unit || strv_length(c->network.dns) > 0;
+}
+
+/* The files of the box's own etc directory (those net_box_etc_files() names). */
+static int box_write_etc(NetManager *m, const char *box, const char *dir, bool hosts, bool resolv_conf) {
+        _cleanup_free_ char *text = NULL;
         _cleanup_close_ int dfd = -EBADF;
         int r;
 
-        r = net_box_hosts_content(m, box, &hosts);
+        if (!hosts && !resolv_conf)
+                return 0;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        if (hosts) {
+                r = net_box_hosts_content(m, box, &text);
+                if (r < 0)
+                        return r;
+                r = write_in_place(dfd, "hosts", text);
+                if (r < 0)
+                        return r;
+                text = mfree_str(text);
+        }
+        if (resolv_conf) {
+                r = net_box_resolv_conf_content(m, box, &text);
+                if (r < 0)
+                        return r;
+                r = write_in_place(dfd, "resolv.conf", text);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int net_network_etc_dir(NetManager *m, const char *network_unit, char **ret) {
+        char *p;
+        if (!name_is_safe(network_unit))
+                return -EINVAL;
+        p = path_join(m->etc_root, network_unit);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+static int network_write_etc(NetManager *m, const char *unit, const NetworkConfig *cfg) {
+        _cleanup_free_ char *dir = NULL, *buf = NULL, *resolv = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        size_t size;
+        FILE *f;
+        int r;
+
+        r = net_network_etc_dir(m, unit, &dir);
         if (r < 0)
                 return r;
-        r = net_box_resolv_conf_content(m, box, &resolv);
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs("# written by boxd from DNS=\n", f);
+        STRV_FOREACH(d, cfg->network.dns)
+                fprintf(f, "nameserver %s\n", *d);
+        r = memstream_finish(f, &buf, &resolv);
+        if (r < 0)
+                return r;
+        r = write_in_place(dfd, "resolv.conf", resolv);
+        if (r < 0)
+                return r;
+        return net_network_update_hosts(m, unit);
+}
+
+static void network_etc_remove(NetManager *m, const char *unit) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        if (net_network_etc_dir(m, unit, &dir) < 0)
+                return;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return;
+        (void) unlinkat(dfd, "hosts", 0);
+        (void) unlinkat(dfd, "resolv.conf", 0);
+        (void) rmdir(dir);
+}
+
+/* Boxes set up by a boxd before the network had one hosts file mount their own etc_dir/hosts
+ * (their record has no "hosts=network"): those files are kept current too, until such a box
+ * stops. */
+static int update_legacy_hosts(NetManager *m, const char *network_unit, const char *hosts) {
+        const BoxRecord *b;
+        size_t n;
+        int r, ret = 0;
+
+        r = records_get(m, "boxes", &b, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const char *dir = record_get(b[i].rec, "etc_dir");
+                _cleanup_close_ int dfd = -EBADF;
+                if (!dir || record_get(b[i].rec, "hosts") ||
+                    !streq_ptr(record_get(b[i].rec, "network"), network_unit))
+                        continue;
+                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                r = dfd < 0 ? -errno : write_in_place(dfd, "hosts", hosts);
+                if (r < 0 && r != -ENOENT && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+int net_network_update_hosts(NetManager *m, const char *network_unit) {
+        _cleanup_free_ char *hosts = NULL, *np = NULL, *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        int r;
+
+        r = net_network_etc_dir(m, network_unit, &dir);
+        if (r < 0)
+                return r;
+        np = path_of(m, "networks", network_unit);
+        if (!np)
+                return -ENOMEM;
+        if (access(np, F_OK) < 0)
+                return 0; /* released (or never ensured): no file to keep */
+        r = network_hosts_content(m, network_unit, &hosts);
         if (r < 0)
                 return r;
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1520,36 +1972,5 @@ int net_box_write_etc(NetManager *m, const char *box, const char *dir) {
         r = write_in_place(dfd, "hosts", hosts);
         if (r < 0)
                 return r;
-        return write_in_place(dfd, "resolv.conf", resolv);
-}
-
-int net_network_update_hosts(NetManager *m, const char *network_unit) {
-        _cleanup_free_ char *hosts = NULL;
-        BoxRecord *b;
-        size_t n;
-        int r, ret = 0;
-
-        /* every box's records are read once and the same list goes to every box of the network:
-         * linear in the boxes, not quadratic */
-        r = box_records_load(m, &b, &n);
-        if (r < 0)
-                return r;
-        r = append(&hosts, "# written by boxd: every box on network %s\n"
-                           "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-                   network_unit);
-        if (r >= 0)
-                r = network_hosts_lines(b, n, network_unit, &hosts);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                const char *dir = record_get(b[i].rec, "etc_dir");
-                _cleanup_close_ int dfd = -EBADF;
-                int k;
-                if (!dir || !streq_ptr(record_get(b[i].rec, "network"), network_unit))
-                        continue;
-                dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                k = dfd < 0 ? -errno : write_in_place(dfd, "hosts", hosts);
-                if (k < 0 && ret == 0)
-                        ret = k;
-        }
-        box_records_free(b, n);
-        return r < 0 ? r : ret;
+        return update_legacy_hosts(m, network_unit, hosts);
 }

@@ -3,14 +3,21 @@
 #
 # Benchmark of box networking: a private boxd (temporary prefix, cgroup boxd-bnet-PID, inside a
 # network namespace made for it) starts N boxes on one .network bridge in one `boxctl start`
-# call (each: veth, Address=auto lease, /etc/hosts of every box on the network rewritten), and
+# call (each: veth, Address=auto lease, the network's one hosts file rewritten), and
 # the same N boxes without [Network] for comparison; the floor is tests/bench/net-floor.c (N
-# namespaces + veth + bridge port + address over libnl, no boxd).
+# namespaces + veth + bridge port + address over libnl, no boxd), measured alone and while boxd
+# starts N plain boxes.
 #
 #   tests/bench/bench-network.sh [BUILDDIR]    (as root; BUILDDIR default: build)
 #   --smoke (first argument): 5 boxes, RESULTS.md untouched
 #   BENCH_BOXES=N (default 200)   BENCH_NO_RESULTS=1: do not touch RESULTS.md
-# Target (the issue): N networked boxes <= 1.5x the floor.
+#   BENCH_SETTLE=SECONDS (default 3): pause before each timed phase (namespace cleanup)
+#   BENCH_PERF=FILE: perf record of boxd (and its children) during the networked start into FILE,
+#     options BENCH_PERF_OPTS (default -g; e.g. "--call-graph dwarf,16384 -F 500")
+#   BENCH_STRACE=FILE: strace -f of boxd during the networked start into FILE, options
+#     BENCH_STRACE_OPTS (default -c)
+# Target (the issue): N networked boxes <= 1.5x the floor; read as the part networking adds
+# ((networked - plain) / floor), since the floor starts no box.
 set -eu
 export LC_ALL=C
 SMOKE=0
@@ -61,25 +68,56 @@ for _ in $(seq 1 200); do bx list >/dev/null 2>&1 && break; sleep 0.05; done
 # warm-up (layer store, bridge and nftables table exist), untimed
 bx start net@1.box plain@1.box >/dev/null && bx stop net@1.box plain@1.box >/dev/null
 
+# the kernel destroys stopped boxes' network namespaces afterwards (cleanup_net, under the rtnl
+# lock every netlink request needs): each timed phase starts after that settled
+settle() { sleep "${BENCH_SETTLE:-3}"; }
+settle
 t0=$(ms); bx start $(all plain); t1=$(ms)
 plain_ms=$((t1 - t0))
 bx stop $(all plain)
+settle
+PROF_PID=
+if [ -n "${BENCH_PERF:-}" ]; then
+        perf record -q ${BENCH_PERF_OPTS:--g} -o "$BENCH_PERF" -p "$BOXD_PID" >/dev/null 2>&1 &
+        PROF_PID=$!
+elif [ -n "${BENCH_STRACE:-}" ]; then
+        strace ${BENCH_STRACE_OPTS:--c} -f -o "$BENCH_STRACE" -p "$BOXD_PID" 2>/dev/null &
+        PROF_PID=$!
+fi
+[ -n "$PROF_PID" ] && sleep 1
 t0=$(ms); bx start $(all net); t1=$(ms)
 net_ms=$((t1 - t0))
+if [ -n "$PROF_PID" ]; then
+        kill -INT "$PROF_PID"; wait "$PROF_PID" || true
+fi
 running=$(bx list | grep -c '^net@.* 10\.200\.' || true)
 veths=$(ip -n "$NETNS" -o link show master bench | wc -l)
-hosts_lines=$(wc -l < "$P/run/boxd/boxes/net@$N.box/etc/hosts")
+# the first box's /etc/hosts (the network's one hosts file, bind-mounted) lists every later box
+hosts_lines=$(bx exec net@1.box -- cat /etc/hosts | wc -l)
 t0=$(ms); bx stop $(all net); t1=$(ms)
 stop_ms=$((t1 - t0))
-floor_ms=$(nsenter --net=/run/netns/"$NETNS" "$builddir/tests/bench/net-floor" "$N" | sed -n 's/^floor_ms=//p')
+settle
+floor() { nsenter --net=/run/netns/"$NETNS" "$builddir/tests/bench/net-floor" "$N" | sed -n 's/^floor_ms=//p'; }
+floor_ms=$(floor)
 floor_ms=${floor_ms%.*}
+# the same floor while boxd starts N plain boxes (what the kernel's netlink work costs when it
+# shares the machine with box starts, as boxd's own does); that plain start is not timed
+settle
+bx start $(all plain) >/dev/null &
+start_pid=$!
+sleep 0.5
+floor_busy_ms=$(floor)
+floor_busy_ms=${floor_busy_ms%.*}
+wait "$start_pid"
+bx stop $(all plain) >/dev/null
 
 ratio=$(awk -v a="$net_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", a / b }')
 extra=$(awk -v a="$net_ms" -v p="$plain_ms" -v b="$floor_ms" 'BEGIN { printf "%.2f", (a - p) / b }')
+extra_busy=$(awk -v a="$net_ms" -v p="$plain_ms" -v b="$floor_busy_ms" 'BEGIN { printf "%.2f", (a - p) / b }')
 cat <<RES
-boxes=$N running_with_address=$running veths=$veths hosts_lines_of_last=$hosts_lines
-start_plain_ms=$plain_ms start_networked_ms=$net_ms stop_networked_ms=$stop_ms floor_ms=$floor_ms
-ratio_networked_to_floor=$ratio ratio_network_part_to_floor=$extra
+boxes=$N running_with_address=$running veths=$veths hosts_lines_of_first=$hosts_lines
+start_plain_ms=$plain_ms start_networked_ms=$net_ms stop_networked_ms=$stop_ms floor_ms=$floor_ms floor_busy_ms=$floor_busy_ms
+ratio_networked_to_floor=$ratio ratio_network_part_to_floor=$extra ratio_network_part_to_busy_floor=$extra_busy
 RES
 
 [ "${BENCH_NO_RESULTS:-0}" = 1 ] && exit 0
@@ -98,9 +136,11 @@ and test suites ran at the same time): single run, read the figures as rough.
 | floor: net-floor.c, $N netns + veth + bridge port + address over libnl | $floor_ms ms |
 | networked start / floor | ${ratio}x (target <= 1.5x) |
 | (networked - plain start) / floor: the part networking adds | ${extra}x |
+| the floor again, while boxd starts $N plain boxes (untimed start) | $floor_busy_ms ms |
+| (networked - plain start) / that busy floor | ${extra_busy}x |
 
 All $running boxes had their address in \`boxctl list\`, $veths veths were bridge ports, and the
-last box's /etc/hosts had $hosts_lines lines.
+first box's /etc/hosts (seen from inside it) had $hosts_lines lines.
 SEC
 )
 python3 - "$R" "$section" <<'PY'

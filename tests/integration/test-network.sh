@@ -63,6 +63,14 @@ check "a's /etc/hosts names b" bx exec a.box -- grep -q '^10\.91\.0\.3[[:space:]
 check "a's /etc/resolv.conf has the network's DNS=" bx exec a.box -- grep -q '^nameserver 10\.91\.0\.1$' /etc/resolv.conf
 check "/etc/hosts is read-only inside the box" bx exec a.box -- sh -c '! echo x >> /etc/hosts'
 check "a reaches b by name" bx exec a.box -- ping -c1 -W2 b
+check "lo is up in a (boxd set up its namespace)" bx exec a.box -- ping -c1 -W2 127.0.0.1
+check "a's /etc/hosts is the network's one file, mounted read-only" \
+        bx exec a.box -- sh -c 'grep -q " /etc/hosts ro" /proc/self/mounts || grep -q " /etc/hosts .*[ ,]ro[ ,]" /proc/self/mounts'
+nbox d.box front
+check "start d after a" bx start d.box
+check "a (started before d) sees d in /etc/hosts" bx exec a.box -- grep -q '^10\.91\.0\.4[[:space:]]d$' /etc/hosts
+check "stop d" bx stop d.box
+check "a no longer sees the stopped d" bx exec a.box -- sh -c '! grep -q "[[:space:]]d$" /etc/hosts'
 check "b reaches a by address" bx exec b.box -- ping -c1 -W2 10.91.0.2
 check "c (back.network) cannot reach a" bx exec c.box -- sh -c '! ping -c1 -W1 10.91.0.2'
 check "c does not know a's name" bx exec c.box -- sh -c '! grep -q "[[:space:]]a$" /etc/hosts'

@@ -37,6 +37,7 @@ typedef struct TestBox {
 } TestBox;
 
 static char tmpdir[] = "/tmp/boxd-nt-XXXXXX";
+static char rundir[sizeof tmpdir + 4];
 static struct nl_sock *nl;
 
 static int box_start(TestBox *b) {
@@ -136,6 +137,16 @@ static char *read_text(const char *dir, const char *name) {
 
 static bool link_exists(const char *name) {
         return nl_link_ifindex(nl, name) > 0;
+}
+
+/* The hosts file of a network (every box on it mounts this one file). */
+static char *hosts_of(const char *unit) {
+        return strprintf("%s/network/%s/hosts", rundir, unit);
+}
+
+static ino_t inode_of(const char *path) {
+        struct stat st;
+        return stat(path, &st) < 0 ? 0 : st.st_ino;
 }
 
 static char *etc_dir(const char *box) {
@@ -259,7 +270,8 @@ int main(void) {
         _cleanup_(net_manager_freep) NetManager *m = NULL;
         NftContext *nft = NULL;
         TestBox a = {}, b = {}, c = {}, x = {}, g[5] = {};
-        _cleanup_free_ char *etc_a = NULL, *etc_b = NULL, *etc_c = NULL;
+        _cleanup_free_ char *etc_a = NULL, *etc_b = NULL, *etc_c = NULL, *hosts_nt0 = NULL, *hosts_nt1 = NULL;
+        ino_t hosts_ino = 0;
         char *err = NULL, *s = NULL;
         NetBoxInfo *info = NULL;
         char table[64];
@@ -280,6 +292,7 @@ int main(void) {
         }
         if (!mkdtemp(tmpdir))
                 return 1;
+        snprintf(rundir, sizeof rundir, "%s/run", tmpdir);
         r = nl_route_open(-EBADF, &nl);
         if (r < 0 || nl_link_set_up(nl, "lo") < 0)
                 return 1;
@@ -292,7 +305,7 @@ int main(void) {
         hostnet.network.subnet = (char *[]){ "10.79.0.0/24", NULL };
         hostnet.network.bridge = "hostbr0";
 
-        r = net_manager_new(tmpdir, "nt", &m);
+        r = net_manager_new(tmpdir, rundir, "nt", &m);
         ok(r >= 0, "net_manager_new");
         if (r < 0)
                 return tap_finish();
@@ -331,6 +344,7 @@ int main(void) {
                                           (char *[]){ "8080:80/tcp", "5353:53/udp", "127.0.0.1:8081:80/tcp", NULL });
                 BoxConfig cb = box_config("nt0", (char *[]){ "auto", NULL }, NULL);
                 BoxConfig cc = box_config("nt1", NULL, NULL);
+                cc.network.dns = (char *[]){ "10.78.0.53", NULL }; /* its own: its own resolv.conf */
                 r = net_box_setup(m, "a.box", &ca, "nt0.network", &nt0, a.netns_fd, etc_a, &info, &err);
                 NO_ERROR(r, err, "setup a");
                 ok(info && strv_contains(info->addresses, "10.77.0.2/24") && strv_contains(info->addresses, "fd77::2/64"),
@@ -369,17 +383,48 @@ int main(void) {
         ok(ping(c.netns_fd, "10.78.0.1"), "c pings its gateway");
         ok(!ping(c.netns_fd, "10.77.0.2"), "c on another network cannot reach a, even with forwarding on");
 
-        /* hosts and resolv.conf */
-        s = read_text(etc_a, "hosts");
-        like_str(s, "10.77.0.3\tb\n", "hosts of a lists b");
-        like_str(s, "10.77.0.2\ta\n", "hosts of a lists a");
-        unlike_str(s, "10.78.", "hosts of a does not list c");
+        /* hosts and resolv.conf: one hosts file per network, which a (set up first) and b share */
+        hosts_nt0 = hosts_of("nt0.network");
+        hosts_nt1 = hosts_of("nt1.network");
+        s = read_text(rundir, "network/nt0.network/hosts");
+        like_str(s, "10.77.0.3\tb\n", "hosts of nt0 lists b");
+        like_str(s, "10.77.0.2\ta\n", "hosts of nt0 lists a");
+        like_str(s, "fd77::3\tb\n", "hosts of nt0 lists b's IPv6 address");
+        like_str(s, "127.0.0.1\tlocalhost\n", "hosts of nt0 has localhost");
+        unlike_str(s, "10.78.", "hosts of nt0 does not list c");
         free(s);
-        s = read_text(etc_b, "hosts");
-        like_str(s, "10.77.0.2\ta\n", "hosts of b was updated with a");
+        s = read_text(rundir, "network/nt1.network/hosts");
+        like_str(s, "10.78.0.2\tc\n", "hosts of nt1 lists c");
+        unlike_str(s, "10.77.", "hosts of nt1 does not list a or b");
+        free(s);
+        s = read_text(etc_a, "hosts");
+        ok(!s, "no hosts file of its own for a box on a network");
+        free(s);
+        s = read_text(rundir, "network/nt0.network/resolv.conf");
+        like_str(s, "nameserver 10.77.0.1\n", "resolv.conf of nt0 from its DNS=");
         free(s);
         s = read_text(etc_a, "resolv.conf");
-        like_str(s, "nameserver 10.77.0.1\n", "resolv.conf of a from the network's DNS=");
+        ok(!s, "no resolv.conf of its own for a box on a network without a DNS= of its own");
+        free(s);
+        {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                ok(net_network_etc_dir(m, "nt0.network", &path) >= 0 && path && startswith(hosts_nt0, path),
+                   "net_network_etc_dir()");
+                r = net_box_hosts_content(m, "a.box", &text);
+                like_str(r >= 0 ? text : NULL, "10.77.0.3\tb\n", "net_box_hosts_content() of a lists b");
+        }
+        hosts_ino = inode_of(hosts_nt0);
+        ok(hosts_ino != 0, "hosts of nt0 exists");
+        {
+                _cleanup_free_ char *text = NULL;
+                r = net_box_resolv_conf_content(m, "a.box", &text);
+                like_str(r >= 0 ? text : NULL, "nameserver 10.77.0.1\n", "resolv.conf of a from the network's DNS=");
+        }
+        s = read_text(etc_c, "resolv.conf");
+        like_str(s, "nameserver 10.78.0.53\n", "c with a DNS= of its own has its own resolv.conf");
+        free(s);
+        s = read_text(etc_c, "hosts");
+        ok(!s, "but shares the hosts of its network");
         free(s);
 
         /* published ports */
@@ -453,9 +498,11 @@ int main(void) {
         r = net_box_teardown(m, "b.box", &err);
         NO_ERROR(r, err, "teardown b");
         ok(!link_exists("vb-b"), "vb-b removed");
-        s = read_text(etc_a, "hosts");
-        unlike_str(s, "\tb\n", "hosts of a no longer lists b");
+        s = read_text(rundir, "network/nt0.network/hosts");
+        unlike_str(s, "\tb\n", "hosts of nt0 no longer lists b");
+        like_str(s, "10.77.0.2\ta\n", "hosts of nt0 still lists a");
         free(s);
+        ok(inode_of(hosts_nt0) == hosts_ino, "hosts of nt0 rewritten in place (the same inode, as its bind mounts see)");
         box_stop(&b);
         ok(box_start(&b) >= 0, "b restarted");
         {
@@ -467,14 +514,33 @@ int main(void) {
                 r = net_box_teardown(m, "b.box", &err);
                 NO_ERROR(r, err, "teardown b again");
                 m = net_manager_free(m);
-                r = net_manager_new(tmpdir, "nt", &m);
+                r = net_manager_new(tmpdir, rundir, "nt", &m);
                 ok(r >= 0, "a new NetManager on the same state");
-                box_stop(&b);
-                ok(box_start(&b) >= 0, "b restarted again");
-                r = net_box_setup(m, "b.box", &cb, "nt0.network", &nt0, b.netns_fd, etc_b, &info, &err);
-                NO_ERROR(r, err, "setup b with the new NetManager");
-                ok(info && strv_contains(info->addresses, "10.77.0.3/24"), "b still keeps 10.77.0.3/24 (persisted)");
-                info = net_box_info_free(info);
+                {
+                        /* a box set up by an older boxd: its record has no hosts=network, it mounts
+                         * its own etc_dir/hosts, which is kept current too */
+                        _cleanup_free_ char *old_etc = etc_dir("old"), *rec_path = NULL, *rec = NULL;
+                        rec_path = strprintf("%s/network/boxes/old", tmpdir);
+                        rec = strprintf("box=old\nnetwork=nt0.network\netc_dir=%s\nhostname=old\n"
+                                        "address=10.77.0.99/24\n", old_etc);
+                        ok(rec_path && rec && write_file_atomic(rec_path, rec, 0600) >= 0, "a record of an older boxd");
+                        box_stop(&b);
+                        ok(box_start(&b) >= 0, "b restarted again");
+                        r = net_box_setup(m, "b.box", &cb, "nt0.network", &nt0, b.netns_fd, etc_b, &info, &err);
+                        NO_ERROR(r, err, "setup b with the new NetManager");
+                        ok(info && strv_contains(info->addresses, "10.77.0.3/24"),
+                           "b still keeps 10.77.0.3/24 (persisted)");
+                        info = net_box_info_free(info);
+                        s = read_text(old_etc, "hosts");
+                        like_str(s, "10.77.0.3\tb\n", "the older box's own hosts file lists b");
+                        like_str(s, "10.77.0.99\told\n", "and itself");
+                        free(s);
+                        s = read_text(rundir, "network/nt0.network/hosts");
+                        like_str(s, "10.77.0.99\told\n", "the network's hosts lists the older box");
+                        free(s);
+                        r = net_box_teardown(m, "old.box", &err);
+                        NO_ERROR(r, err, "teardown of the older box");
+                }
         }
 
         /* teardown of a removes its nft elements */
@@ -492,7 +558,7 @@ int main(void) {
 
         /* crash: drop the manager without teardown; recovery removes everything not running */
         m = net_manager_free(m);
-        r = net_manager_new(tmpdir, "nt", &m);
+        r = net_manager_new(tmpdir, rundir, "nt", &m);
         ok(r >= 0, "NetManager after the crash");
         r = net_recover(m, (char *[]){ "g0.box", NULL }, &err);
         is_int(r, 5, "recovery tore down b, c, g1, g2, g3");
@@ -509,6 +575,7 @@ int main(void) {
         r = net_network_release(m, "nt1.network", &err);
         NO_ERROR(r, err, "release nt1");
         ok(!link_exists("nt0") && !link_exists("nt1"), "bridges removed");
+        ok(access(hosts_nt0, F_OK) < 0 && access(hosts_nt1, F_OK) < 0, "hosts files of the networks removed");
         is_int(nft_table_exists(nft), 0, "nft table removed with the last network");
 
         /* an existing host bridge is used, never deleted */
@@ -538,6 +605,12 @@ int main(void) {
         ok(nl_bridge_create(nl, "vb-y") >= 0, "an interface vb-y squats the veth name");
         r = net_network_ensure(m, "nt0.network", &nt0, &err);
         NO_ERROR(r, err, "ensure nt0 once more");
+        /* a second ensure is a quick check; it still notices a bridge that went away */
+        ok(nl_link_delete(nl, "nt0") >= 0, "bridge nt0 deleted behind the module's back");
+        r = net_network_ensure(m, "nt0.network", &nt0, &err);
+        NO_ERROR(r, err, "ensure nt0 after its bridge was deleted");
+        ok(link_exists("nt0"), "the bridge is back");
+        ok(access(hosts_nt0, F_OK) >= 0, "hosts of nt0 is back");
         {
                 BoxConfig cy = box_config("nt0", NULL, (char *[]){ "9090:80/tcp", NULL });
                 r = net_box_setup(m, "y.box", &cy, "nt0.network", &nt0, x.netns_fd, NULL, NULL, &err);
