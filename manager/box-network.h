@@ -13,8 +13,8 @@
 #include "box-mounts.h"
 #include "box.h"
 
-/* manager_new(): state under PREFIX/var/lib/boxd/network, the networks' hosts and resolv.conf
- * under PREFIX/run/boxd/network/UNIT, the cgroup instance as the nftables instance. A failure is
+/* manager_new(): leases under PREFIX/var/lib/boxd/network, box and network records under
+ * PREFIX/run/boxd/network, the networks' hosts and resolv.conf under PREFIX/run/boxd/network/UNIT, the cgroup instance as the nftables instance. A failure is
  * logged; boxes with networking then fail at step NETWORK. */
 void manager_network_open(Manager *m);
 void manager_network_close(Manager *m);

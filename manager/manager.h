@@ -27,7 +27,7 @@ typedef struct Manager {
         LayerStore *layers;       /* PREFIX/var/lib/boxd/layers, held (locked) while boxd runs */
         LayerJob *layer_job;      /* the running import/commit worker, if any */
         SeccompCache *seccomp_cache; /* compiled filters, one per policy: a start only installs */
-        NetManager *net;          /* bridges, veths, leases under PREFIX/var/lib/boxd/network */
+        NetManager *net;          /* bridges, veths (records in PREFIX/run/boxd/network), leases */
         Hashmap *boxes;           /* id -> Box */
         int listen_fd;
         sd_event_source *listen_source;

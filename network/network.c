@@ -21,17 +21,18 @@
 #include "string-util.h"
 #include "strv.h"
 
-/* Layout of STATE/network/:
- *   boxes/NAME             record of a set-up box: what exists for it (written before creating)
- *   networks/UNIT          record of an ensured .network: bridge, ownership, nft elements
- *   leases/UNIT/NAME       addresses leased by Address=auto, kept after teardown */
+/* Layout (kind_root()):
+ *   RUNTIME/network/boxes/NAME      record of a set-up box: what exists for it (written before creating)
+ *   RUNTIME/network/networks/UNIT   record of an ensured .network: bridge, ownership, nft elements
+ *   RUNTIME/network/UNIT/           the network's hosts and resolv.conf
+ *   STATE/network/leases/UNIT/NAME  addresses leased by Address=auto, kept after teardown */
 
 typedef struct BoxRecord {
         char *name;
         char **rec;
 } BoxRecord;
 
-/* The records of one directory of STATE/network ("boxes", "leases/UNIT"), as on disk. */
+/* The records of one directory ("boxes", "leases/UNIT"; kind_root()), as on disk. */
 typedef struct RecordDir {
         char *kind;
         BoxRecord *items; /* sorted by name */
@@ -71,8 +72,16 @@ static char *box_short_name(const char *box) {
         return e && e != box ? strndup(box, (size_t) (e - box)) : strdup(box);
 }
 
+/* Where the records of a kind live: leases in STATE (they outlive reboots: an Address=auto box
+ * keeps its address), the records of what exists in the kernel (boxes, networks) in RUNTIME,
+ * which goes with a reboot as those objects do (and is a tmpfs on a real host: a record written
+ * per box start costs no disk journal). */
+static const char *kind_root(NetManager *m, const char *kind) {
+        return startswith(kind, "leases") ? m->dir : m->etc_root;
+}
+
 static char *path_of(NetManager *m, const char *kind, const char *name) {
-        return strprintf("%s/%s/%s", m->dir, kind, name);
+        return strprintf("%s/%s/%s", kind_root(m, kind), kind, name);
 }
 
 /* Closes an open_memstream() stream; ret gets its buffer. */
@@ -87,7 +96,7 @@ static int memstream_finish(FILE *f, char **buf, char **ret) {
 }
 
 /* ---- record cache ----
- * boxd is the only writer of STATE/network (one NetManager per state directory at a time), so
+ * boxd is the only writer of its network records (one NetManager per state directory at a time), so
  * the records of a directory are read from disk once and then kept in memory, changed together
  * with the files: a setup no longer reads every box's and every lease's file again. */
 
@@ -107,7 +116,7 @@ static RecordDir *record_dir_find(NetManager *m, const char *kind) {
         return NULL;
 }
 
-/* The records of m->dir/KIND ("boxes", "leases/UNIT"), sorted by name. The array stays valid
+/* The records of KIND ("boxes", "leases/UNIT"; kind_root()), sorted by name. The array stays valid
  * until the next records_put() or records_remove() of the same kind. */
 static int records_get(NetManager *m, const char *kind, const BoxRecord **ret, size_t *ret_n) {
         _cleanup_strv_free_ char **names = NULL;
@@ -120,7 +129,7 @@ static int records_get(NetManager *m, const char *kind, const BoxRecord **ret, s
                 *ret_n = d->n;
                 return 0;
         }
-        dir = path_join(m->dir, kind);
+        dir = path_join(kind_root(m, kind), kind);
         if (!dir)
                 return -ENOMEM;
         r = record_list_dir(dir, &names);
@@ -170,9 +179,9 @@ static char *const *records_find(NetManager *m, const char *kind, const char *na
         return NULL;
 }
 
-/* Writes m->dir/KIND/NAME (atomically) and keeps the cache in step. */
+/* Writes KIND/NAME (atomically) and keeps the cache in step. */
 static int records_put(NetManager *m, const char *kind, const char *name, char *const *rec) {
-        _cleanup_free_ char *path = strprintf("%s/%s/%s", m->dir, kind, name);
+        _cleanup_free_ char *path = path_of(m, kind, name);
         _cleanup_strv_free_ char **copy = NULL;
         RecordDir *d;
         size_t i;
@@ -216,9 +225,9 @@ static int records_put(NetManager *m, const char *kind, const char *name, char *
         return 0;
 }
 
-/* Removes m->dir/KIND/NAME (0 if it was not there) and its cache entry. */
+/* Removes KIND/NAME (0 if it was not there) and its cache entry. */
 static int records_remove(NetManager *m, const char *kind, const char *name) {
-        _cleanup_free_ char *path = strprintf("%s/%s/%s", m->dir, kind, name);
+        _cleanup_free_ char *path = path_of(m, kind, name);
         RecordDir *d;
 
         if (!path)
@@ -242,6 +251,37 @@ static int records_remove(NetManager *m, const char *kind, const char *name) {
 static void record_dir_done(RecordDir *d);
 static void ensured_forget(NetManager *m, const char *unit);
 
+/* A boxd before this one kept the box and network records in STATE/network: take them over. */
+static int records_move_from_state(NetManager *m) {
+        for (const char *const *k = (const char *const[]){ "boxes", "networks", NULL }; *k; k++) {
+                _cleanup_free_ char *old_dir = path_join(m->dir, *k);
+                _cleanup_strv_free_ char **names = NULL;
+                int r;
+                if (!old_dir)
+                        return -ENOMEM;
+                r = record_list_dir(old_dir, &names);
+                if (r < 0)
+                        return r;
+                STRV_FOREACH(n, names) {
+                        _cleanup_free_ char *from = path_join(old_dir, *n), *to = path_of(m, *k, *n);
+                        _cleanup_strv_free_ char **rec = NULL;
+                        if (!from || !to)
+                                return -ENOMEM;
+                        r = record_read(from, &rec);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r >= 0)
+                                r = record_write(to, rec);
+                        if (r < 0)
+                                return r;
+                        if (unlink(from) < 0 && errno != ENOENT)
+                                return -errno;
+                }
+                (void) rmdir(old_dir);
+        }
+        return 0;
+}
+
 int net_manager_new(const char *state_dir, const char *runtime_dir, const char *instance, NetManager **ret) {
         _cleanup_(net_manager_freep) NetManager *m = NULL;
         int r;
@@ -262,13 +302,16 @@ int net_manager_new(const char *state_dir, const char *runtime_dir, const char *
         if (r < 0)
                 return r;
         for (const char *const *d = (const char *const[]){ "boxes", "networks", "leases", NULL }; *d; d++) {
-                _cleanup_free_ char *p = path_join(m->dir, *d);
+                _cleanup_free_ char *p = path_join(kind_root(m, *d), *d);
                 if (!p)
                         return -ENOMEM;
                 r = mkdir_p(p, 0700);
                 if (r < 0)
                         return r;
         }
+        r = records_move_from_state(m);
+        if (r < 0)
+                return r;
         r = nl_route_open(-EBADF, &m->nl);
         if (r < 0)
                 return r;
@@ -300,7 +343,7 @@ NetManager *net_manager_free(NetManager *m) {
 }
 
 int net_list_networks(NetManager *m, char ***ret) {
-        _cleanup_free_ char *dir = path_join(m->dir, "networks");
+        _cleanup_free_ char *dir = path_join(m->etc_root, "networks");
         if (!dir)
                 return -ENOMEM;
         return record_list_dir(dir, ret);
@@ -686,7 +729,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
         ensured_forget(m, unit);
 
         /* Other networks: no overlapping subnets, no shared bridge. */
-        r = record_list_dir((path = path_join(m->dir, "networks")) ?: "", &others);
+        r = record_list_dir((path = path_join(m->etc_root, "networks")) ?: "", &others);
         if (r < 0)
                 return r;
         STRV_FOREACH(o, others) {
@@ -926,7 +969,7 @@ static int boxes_on_network(NetManager *m, const char *unit, char ***ret) {
 
 static int nft_maybe_drop_table(NetManager *m) {
         _cleanup_strv_free_ char **nets = NULL, **boxes = NULL;
-        _cleanup_free_ char *d1 = path_join(m->dir, "networks"), *d2 = path_join(m->dir, "boxes");
+        _cleanup_free_ char *d1 = path_join(m->etc_root, "networks"), *d2 = path_join(m->etc_root, "boxes");
         int r;
         if (!d1 || !d2)
                 return -ENOMEM;
@@ -1031,7 +1074,7 @@ int net_recover(NetManager *m, char *const *running, char **ret_error) {
 
         r = records_get(m, "boxes", &b, &n);
         if (r < 0)
-                return error_setf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
+                return error_setf(ret_error, r, "reading the box records of %s/boxes: %s", m->etc_root, strerror(-r));
         for (size_t i = 0; i < n; i++) {
                 bool alive = false;
                 STRV_FOREACH(s, running) {
@@ -1219,7 +1262,7 @@ static int lease_commit(NetManager *m, const char *unit, const char *name, char 
         old = records_find(m, kind, name);
         if (old && lines_equal(old, rec))
                 return 0; /* the same lease again: nothing to write */
-        dir = path_join(m->dir, kind);
+        dir = path_join(kind_root(m, kind), kind);
         if (!dir)
                 return -ENOMEM;
         r = mkdir_p(dir, 0700);
@@ -1408,7 +1451,7 @@ int net_box_setup(NetManager *m,
 
         r = records_get(m, "boxes", &boxes, &n_boxes);
         if (r < 0)
-                return error_setf(ret_error, r, "reading the box records of %s: %s", m->dir, strerror(-r));
+                return error_setf(ret_error, r, "reading the box records of %s/boxes: %s", m->etc_root, strerror(-r));
         r = used_addresses(boxes, n_boxes, name, &used, &n_used);
         if (r < 0)
                 goto out;

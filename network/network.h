@@ -5,7 +5,7 @@
  * contents, published ports and masquerading (UNITS.md [Network]). Netlink through libnl-3 route,
  * packet filtering through libnftables; no `ip` or `nft` process is ever spawned.
  *
- * Every object is recorded in a small state file under STATE/network/ *before* it is created, so
+ * Every object is recorded in a small state file under RUNTIME/network/ *before* it is created, so
  * that a stop, a failure half-way through a setup and a recovery after a crash all remove exactly
  * what was created (see HACKING.md, "Networking").
  *

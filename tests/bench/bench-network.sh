@@ -49,13 +49,17 @@ cleanup() {
                 [ -n "$root" ] && find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
         done
         ip netns delete "$NETNS" 2>/dev/null
+        umount "$P/run" 2>/dev/null
         rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
 all() { for i in $(seq 1 "$N"); do echo "$1@$i.box"; done; }
 ms() { date +%s%N | cut -c1-13; }
 
-mkdir -p "$U"
+mkdir -p "$U" "$P/run"
+# PREFIX/run is a tmpfs, as /run is on a real host (boxd's runtime files: the network records,
+# the ephemeral boxes' writable layers); this machine's own /run is on its ext4 root
+mount -t tmpfs -o mode=0755 boxd-bnet "$P/run"
 ip netns add "$NETNS"
 ip -n "$NETNS" link set lo up
 printf '[Network]\nSubnet=10.200.0.0/16\n' > "$U/bench.network"

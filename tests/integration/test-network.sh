@@ -38,7 +38,7 @@ refused() {
         out=$(bx start "$box" 2>&1) && { echo "started: $out"; return 1; }
         grep -Eq "$re" <<<"$out" || { echo "message: $out"; return 1; }
         [ "$(veths)" = "$before" ] || { echo "a veth is left"; return 1; }
-        [ ! -e "$P/var/lib/boxd/network/boxes/${box%.box}" ] || { echo "a record is left"; return 1; }
+        [ -d "$P/run/boxd/network/boxes" ] && [ ! -e "$P/run/boxd/network/boxes/${box%.box}" ] || { echo "a record is left (or no record directory)"; return 1; }
         [ -z "$(find "$P/var/lib/boxd/network/leases" -name "${box%.box}" 2>/dev/null)" ] || { echo "a lease is left"; return 1; }
         grep -q "NETWORK" <<<"$(prop "$box" FailedStep)" || { echo "FailedStep: $(prop "$box" FailedStep)"; return 1; }
 }
@@ -56,6 +56,8 @@ nbox b.box front
 nbox c.box back
 check "start a and b on front.network, c on back.network" bx start a.box b.box c.box
 check "a has 10.91.0.2/24" test "$(addrs a.box)" = "10.91.0.2/24"
+check "a's network record is in RUNTIME (what exists in the kernel), its lease in STATE" \
+        sh -c 'grep -q "^address=10.91.0.2/24$" "$1/run/boxd/network/boxes/a" && grep -rq "10.91.0.2" "$1/var/lib/boxd/network/leases" && [ ! -e "$1/var/lib/boxd/network/boxes" ]' - "$P"
 check "b has 10.91.0.3/24" test "$(addrs b.box)" = "10.91.0.3/24"
 check "boxctl list shows the address" grep -Eq '^a.box .* 10\.91\.0\.2( |$)' <<<"$(bx list)"
 check "boxctl status shows the network" grep -q 'Network: 10.91.0.2/24' <<<"$(bx status a.box)"
@@ -143,6 +145,6 @@ check "no veth or bridge is left" test -z "$left_links"
 check "no address is left" test -z "$(ip -n "$NETNS" -o addr show | grep -v ' lo ')"
 check "no route is left" test -z "$( (ip -n "$NETNS" route show table all; ip -n "$NETNS" -6 route show table all) | grep -v ' dev lo ')"
 check "no nftables rule is left" test -z "$(inns nft list ruleset)"
-check "no box record is left" test -z "$(find "$P/var/lib/boxd/network/boxes" "$P/var/lib/boxd/network/networks" -type f 2>/dev/null)"
+check "no box or network record is left (RUNTIME/network/boxes, networks)" sh -c '[ -d "$1/boxes" ] && [ -d "$1/networks" ] && [ -z "$(find "$1/boxes" "$1/networks" -type f)" ]' - "$P/run/boxd/network"
 
 tap_done

@@ -472,7 +472,7 @@ int main(void) {
                 is_str(err, "bridge nope0 of box x does not exist", "unknown bridge message");
                 ok(!link_exists("vb-x"), "no veth after the unknown bridge");
                 err = mfree_str(err);
-                s = strprintf("%s/network/boxes/x", tmpdir);
+                s = strprintf("%s/network/boxes/x", rundir);
                 ok(access(s, F_OK) < 0, "no record left for the refused box");
                 free(s);
         }
@@ -514,16 +514,23 @@ int main(void) {
                 r = net_box_teardown(m, "b.box", &err);
                 NO_ERROR(r, err, "teardown b again");
                 m = net_manager_free(m);
-                r = net_manager_new(tmpdir, rundir, "nt", &m);
-                ok(r >= 0, "a new NetManager on the same state");
                 {
-                        /* a box set up by an older boxd: its record has no hosts=network, it mounts
-                         * its own etc_dir/hosts, which is kept current too */
-                        _cleanup_free_ char *old_etc = etc_dir("old"), *rec_path = NULL, *rec = NULL;
+                        /* a box set up by an older boxd: its record is in STATE/network/boxes (the
+                         * new NetManager moves it to RUNTIME), has no hosts=network, and the box
+                         * mounts its own etc_dir/hosts, which is kept current too */
+                        _cleanup_free_ char *old_etc = etc_dir("old"), *rec_path = NULL, *rec = NULL, *moved = NULL;
                         rec_path = strprintf("%s/network/boxes/old", tmpdir);
                         rec = strprintf("box=old\nnetwork=nt0.network\netc_dir=%s\nhostname=old\n"
                                         "address=10.77.0.99/24\n", old_etc);
-                        ok(rec_path && rec && write_file_atomic(rec_path, rec, 0600) >= 0, "a record of an older boxd");
+                        _cleanup_free_ char *old_dir = strprintf("%s/network/boxes", tmpdir);
+                        ok(rec_path && rec && old_dir && mkdir_p(old_dir, 0700) >= 0 &&
+                           write_file_atomic(rec_path, rec, 0600) >= 0,
+                           "a record of an older boxd in STATE/network/boxes");
+                        r = net_manager_new(tmpdir, rundir, "nt", &m);
+                        ok(r >= 0, "a new NetManager on the same state");
+                        moved = strprintf("%s/network/boxes/old", rundir);
+                        ok(access(rec_path, F_OK) < 0 && moved && access(moved, F_OK) >= 0,
+                           "it moved the older record to RUNTIME/network/boxes");
                         box_stop(&b);
                         ok(box_start(&b) >= 0, "b restarted again");
                         r = net_box_setup(m, "b.box", &cb, "nt0.network", &nt0, b.netns_fd, etc_b, &info, &err);
@@ -618,7 +625,7 @@ int main(void) {
                 like_str(err, "creating veth vb-y/host0 for box y", "mid-setup failure message");
                 err = mfree_str(err);
                 ok(link_exists("vb-y"), "the interface that is not ours was kept");
-                s = strprintf("%s/network/boxes/y", tmpdir);
+                s = strprintf("%s/network/boxes/y", rundir);
                 ok(access(s, F_OK) < 0, "no record left after the mid-setup failure");
                 free(s);
                 s = nft_list(nft, "list map inet boxd-nt ports4");
