@@ -928,6 +928,13 @@ int box_spawn(Box *b) {
         }
 
         b->failed_step = STEP_CGROUP;
+        r = manager_cgroup_ensure(m);
+        if (r < 0) {
+                free(b->failed_message);
+                b->failed_message = strprintf("the systemd scope %s of the boxes is gone and could not be made again",
+                                              m->systemd_scope);
+                goto fail;
+        }
         r = box_setup_slices(b);
         if (r < 0)
                 goto fail;

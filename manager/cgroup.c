@@ -846,6 +846,13 @@ CgroupDriver *cgroup_driver_free(CgroupDriver *d) {
         return NULL;
 }
 
+bool cgroup_driver_root_exists(const CgroupDriver *d) {
+        for (size_t i = 0; i < d->n_hierarchies; i++)
+                if (d->hierarchies[i].root && access(d->hierarchies[i].root, F_OK) < 0)
+                        return false;
+        return true;
+}
+
 bool cgroup_driver_is_unified(const CgroupDriver *d) {
         return d->unified;
 }

@@ -58,6 +58,8 @@ int cgroup_driver_new(const char *instance, CgroupDriver **ret);
  * process left in the scope's own cgroup is moved there). */
 int cgroup_driver_new_in_scope(const char *instance, const char *scope_cgroup, pid_t keeper, CgroupDriver **ret);
 CgroupDriver *cgroup_driver_free(CgroupDriver *d);
+/* False when the instance root of any hierarchy is gone (a systemd scope that was stopped). */
+bool cgroup_driver_root_exists(const CgroupDriver *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupDriver *, cgroup_driver_free);
 bool cgroup_driver_is_unified(const CgroupDriver *d);
 bool cgroup_driver_has_controller(const CgroupDriver *d, CgroupController c);

@@ -69,6 +69,34 @@ static int load_box_init(int *ret) {
         return 0;
 }
 
+/* The cgroup driver on the systemd scope of the boxes, found or made (systemd-scope.h). */
+static int manager_cgroup_in_scope(Manager *m, CgroupDriver **ret) {
+        _cleanup_free_ char *scope_cgroup = NULL;
+        pid_t keeper = 0;
+        int r = systemd_scope_acquire(m->systemd_scope, &scope_cgroup, &keeper);
+        if (r < 0)
+                return r;
+        r = cgroup_driver_new_in_scope(m->cgroup_instance, scope_cgroup, keeper, ret);
+        if (r < 0 && keeper > 0)
+                (void) systemd_scope_stop(m->systemd_scope);
+        return r;
+}
+
+int manager_cgroup_ensure(Manager *m) {
+        if (!m->systemd_scope || cgroup_driver_root_exists(m->cgroup))
+                return 0;
+        /* the scope was stopped (systemctl stop boxd-boxes.scope, or its keeper killed and its
+         * last box gone): no box can run in it any more; make it again */
+        log_notice("The systemd scope %s is gone: making it again.", m->systemd_scope);
+        CgroupDriver *d = NULL;
+        int r = manager_cgroup_in_scope(m, &d);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up the cgroup subtree %s again: %m", m->cgroup_instance);
+        cgroup_driver_free(m->cgroup);
+        m->cgroup = d;
+        return 0;
+}
+
 int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -109,17 +137,7 @@ int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret) 
         r = isempty(m->paths.prefix) ? systemd_scope_wanted(m->cgroup_instance, &m->systemd_scope) : 0;
         if (r < 0)
                 return log_oom();
-        if (m->systemd_scope) {
-                _cleanup_free_ char *scope_cgroup = NULL;
-                pid_t keeper = 0;
-                r = systemd_scope_acquire(m->systemd_scope, &scope_cgroup, &keeper);
-                if (r < 0)
-                        return r;
-                r = cgroup_driver_new_in_scope(m->cgroup_instance, scope_cgroup, keeper, &m->cgroup);
-                if (r < 0 && keeper > 0)
-                        (void) systemd_scope_stop(m->systemd_scope);
-        } else
-                r = cgroup_driver_new(m->cgroup_instance, &m->cgroup);
+        r = m->systemd_scope ? manager_cgroup_in_scope(m, &m->cgroup) : cgroup_driver_new(m->cgroup_instance, &m->cgroup);
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the cgroup subtree %s: %m", m->cgroup_instance);
         log_debug("cgroups: %s", cgroup_driver_describe(m->cgroup));

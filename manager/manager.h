@@ -38,6 +38,8 @@ typedef struct Manager {
         unsigned long long next_connection_id;
 } Manager;
 
+/* Under systemd, makes the boxes' scope again when it was stopped; 0 otherwise. */
+int manager_cgroup_ensure(Manager *m);
 int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);

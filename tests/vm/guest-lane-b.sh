@@ -99,6 +99,18 @@ p4=$(prop hello.box MainPID)
 KEEPER2=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
 [ "$KEEPER2" = "$KEEPER" ] && ok "the same keeper after three restarts (the scope was re-used)" || nok "same keeper" "$KEEPER -> $KEEPER2"
 
+# ---- systemctl stop boxd-boxes.scope: its boxes end, boxd makes the scope again at the next start ----
+check "systemctl stop boxd-boxes.scope" systemctl stop boxd-boxes.scope
+wait_for 15 sh -c '[ "$(boxctl is-active hello.box)" != active ]'
+st=$(boxctl is-active hello.box)
+[ "$st" != active ] && ! kill -0 "$PID" 2>/dev/null && ok "hello.box ended with the scope ($st)" || nok "box ended with the scope" "state $st, pid $PID $(kill -0 $PID 2>&1 && echo alive)"
+check "boxctl start hello.box (boxd makes the scope again)" boxctl start hello.box
+check "boxd-boxes.scope is active again" systemctl is-active boxd-boxes.scope
+KEEPER=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
+[ -n "$KEEPER" ] && [ "$(cat /proc/$KEEPER/comm 2>/dev/null)" = boxd-keeper ] && ok "with a new keeper ($KEEPER)" || nok "new keeper" "'$KEEPER'"
+cg=$(prop hello.box ControlGroup)
+case "$cg" in "$SCOPE"/*) ok "hello.box runs in it again ($cg)" ;; *) nok "box in the new scope" "$cg" ;; esac
+
 # ---- with no box left, stopping boxd stops the scope: nothing is left behind ----
 check "boxctl stop hello.box" boxctl stop hello.box
 check "systemctl stop boxd (no box running)" systemctl stop boxd.service
