@@ -290,10 +290,11 @@ int box_save_state(Box *b) {
         addresses = strv_join(b->addresses, " ");
         data = strprintf("LAYERS=%s\nNETWORK=%s\nADDRESSES=%s\nSTATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
                          "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%s\nFAILED_ERRNO=%d\n"
-                         "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\n",
+                         "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\nTRANSIENT=%s\n",
                          strempty(layers), strempty(b->network_unit), strempty(addresses), box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
-                         b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start, b->config_hash);
+                         b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start, b->config_hash,
+                         !b->transient ? "" : b->remove_when_done ? "remove" : "keep");
         if (!path || !data || (b->addresses && !addresses))
                 return -ENOMEM;
         return write_file_atomic(path, data, 0600);
@@ -796,6 +797,11 @@ int box_recover(Box *b) {
         b->enabled_at_start = v && *v == '1';
         v = state_field(data, "CONFIG_HASH");
         b->config_hash = v ? strtoull(v, NULL, 16) : 0;
+        /* a box of `boxctl run` (with --rm: forgotten once it ended, also when its run call was
+         * lost with the boxd that answered it) */
+        v = state_field(data, "TRANSIENT");
+        b->transient = v && (strneq(v, "keep\n", 5) || strneq(v, "remove\n", 7));
+        b->remove_when_done = v && strneq(v, "remove\n", 7);
         v = state_field(data, "LAYERS");
         if (v) {
                 _cleanup_free_ char *line = strndup(v, strcspn(v, "\n"));

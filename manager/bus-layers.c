@@ -545,7 +545,10 @@ void bus_run_box_forget(Manager *m, Box *b) {
 }
 
 void bus_run_box_done(Manager *m, Box *b) {
-        if (!b->run_call || (b->state != BOX_INACTIVE && b->state != BOX_FAILED))
+        if (b->state != BOX_INACTIVE && b->state != BOX_FAILED)
+                return;
+        /* without its run call (boxd restarted meanwhile) a --rm box is still forgotten */
+        if (!b->run_call && !(b->transient && b->remove_when_done))
                 return;
         if (!b->remove_when_done) {
                 RunResult x;

@@ -493,6 +493,8 @@ int manager_startup(Manager *m) {
                         r = box_recover(b);
                         if (r < 0)
                                 log_warning_errno(r, "%s: cannot recover its state: %m", b->id);
+                        else
+                                bus_run_box_done(m, b); /* a `run --rm` box that ended meanwhile */
                 }
                 closedir(d);
         }

@@ -35,6 +35,20 @@ check "run -p Section.Key=value applies unit settings" grep -q '^named$' <<<"$ou
 sig=$( (exec "$BOXCTL" --prefix="$P" run --rm busybox -- /bin/sh -c 'trap "exit 42" TERM; sleep 5 & wait' & p=$!; sleep 1; kill -TERM $p; wait $p; echo $?) 2>/dev/null)
 check "SIGTERM to boxctl run reaches the command" test "$sig" = 42
 
+# ---- run --rm across a crash of boxd: the box is forgotten when it ends all the same ----
+"$BOXCTL" --prefix="$P" run --rm --name survivor busybox -- /bin/sh -c 'sleep 4' >/dev/null 2>&1 &
+RUN1=$!
+"$BOXCTL" --prefix="$P" run --rm --name gone busybox -- /bin/sh -c 'sleep 1' >/dev/null 2>&1 &
+RUN2=$!
+wait_for 10 sh -c "[ \"\$('$BOXCTL' --prefix='$P' is-active survivor.box gone.box | sort -u)\" = active ]"
+stop_boxd KILL
+wait "$RUN1" "$RUN2" 2>/dev/null # their calls end with the connection
+sleep 1.5 # gone.box ends while boxd is down
+start_boxd || tap_fail "boxd starts again"
+check "a run --rm box is re-adopted after boxd was killed" test "$(bx is-active survivor.box)" = active
+check "a run --rm box that ended while boxd was down is forgotten at start-up" wait_for 10 nothing_left gone.box
+check "the re-adopted run --rm box is forgotten once it ends: nothing left" wait_for 15 nothing_left survivor.box
+
 # ---- a three-layer stack and copy-on-write ----
 mkdir -p "$T/l1/data" "$T/l2/data" "$T/l3/data"
 echo one > "$T/l1/data/one"; echo shared > "$T/l1/data/shared"
