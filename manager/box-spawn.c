@@ -57,7 +57,7 @@ typedef struct ChildArgs {
         const Box *box;
         const BoxConfig *c;
         const char *root;        /* where the overlay is mounted (host path) */
-        const char *notify_path; /* Type=notify: host path of the socket, bound to /run/host/notify */
+        const char *notify_dir;  /* Type=notify: host directory of the socket "notify", bound to /run/host */
         char **lowers;           /* layer directories, bottom → top */
         const char *upper, *work;
         const BoxMountList *mounts;
@@ -407,16 +407,14 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         }
         ensure_api_dir(a, 3, buf, sizeof buf);
         CHILD_CHECK(a, STEP_MOUNT_API, mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m"));
-        if (a->notify_path) {
-                /* the notification socket appears at /run/host/notify, as in systemd-nspawn */
-                int fd;
+        if (a->notify_dir) {
+                /* the notification socket appears at /run/host/notify, as in systemd-nspawn; its
+                 * directory is bound (read-only: a socket is still reachable), so that the socket
+                 * a restarted boxd makes again is the one the box sees */
                 ensure_api_dir(a, 4, buf, sizeof buf);
-                snprintf(buf, sizeof buf, "%s/run/host/notify", a->root);
-                fd = open(buf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-                if (fd < 0)
-                        child_fail(a, STEP_MOUNT_API, errno);
-                close(fd);
-                CHILD_CHECK(a, STEP_MOUNT_API, mount(a->notify_path, buf, NULL, MS_BIND, NULL));
+                CHILD_CHECK(a, STEP_MOUNT_API, mount(a->notify_dir, buf, NULL, MS_BIND, NULL));
+                CHILD_CHECK(a, STEP_MOUNT_API,
+                            mount(NULL, buf, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
         }
         if (c->rootfs.read_only) {
                 ensure_api_dir(a, 5, buf, sizeof buf);
@@ -763,7 +761,7 @@ int box_spawn(Box *b) {
         Manager *m = b->manager;
         const BoxConfig *c = b->unit->config;
         _cleanup_free_ char *root = NULL, *upper = NULL, *work = NULL, *exit_path = NULL, *log_path = NULL,
-                            *notify_path = NULL;
+                            *notify_dir = NULL;
         _cleanup_close_ int log_fd = -EBADF, exit_fd = -EBADF, cg_fd = -EBADF;
         _cleanup_strv_free_ char **env = NULL;
         int sync_pipe[2] = { -EBADF, -EBADF }, go_pipe[2] = { -EBADF, -EBADF };
@@ -902,26 +900,9 @@ int box_spawn(Box *b) {
                 goto fail;
 
         if (c->box.type == BOX_TYPE_NOTIFY) {
-                union {
-                        struct sockaddr sa;
-                        struct sockaddr_un un;
-                } addr = { .un.sun_family = AF_UNIX };
-                notify_path = path_join(b->runtime_dir, "notify");
-                if (!notify_path) {
-                        r = -ENOMEM;
+                r = box_notify_socket_open(b, &notify_dir);
+                if (r < 0)
                         goto fail;
-                }
-                if (strlen(notify_path) >= sizeof addr.un.sun_path) {
-                        r = -ENAMETOOLONG;
-                        goto fail;
-                }
-                strcpy(addr.un.sun_path, notify_path);
-                (void) unlink(notify_path);
-                b->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-                if (b->notify_fd < 0 || bind(b->notify_fd, &addr.sa, sizeof addr.un) < 0) {
-                        r = -errno;
-                        goto fail;
-                }
                 r = strv_extend(&env, "NOTIFY_SOCKET=/run/host/notify");
                 if (r < 0)
                         goto fail;
@@ -1008,7 +989,7 @@ int box_spawn(Box *b) {
                 flags |= CLONE_INTO_CGROUP;
 
         ChildArgs a = {
-                .box = b, .c = c, .root = root, .notify_path = notify_path, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds, .seccomp = seccomp,
+                .box = b, .c = c, .root = root, .notify_dir = notify_dir, .lowers = lowers, .mounts = &mounts, .stdio_fds = b->stdio_fds, .seccomp = seccomp,
                 .lower_fds = userns.lower_fds, .userns_fd = userns.fd,
                 .upper = upper, .work = work, .sync_fd = sync_pipe[1], .go_fd = go_pipe[0], .log_fd = log_fd,
                 .exit_fd = exit_fd, .init_fd = m->box_init_fd, .env = env, .join_net_fd = netns_fd >= 0 ? netns_fd : -1,
@@ -1118,7 +1099,8 @@ void box_spawn_cleanup(Box *b) {
         /* the overlay lived in the box's mount namespace and went away with it; what is left
          * are directories: the ephemeral upper and the mount point */
         if (b->runtime_dir) {
-                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "notify");
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "host");
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "notify"); /* a socket of an older boxd */
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -552,6 +554,39 @@ int box_watch_notify(Box *b) {
         return sd_event_add_io(b->manager->event, &b->notify_source, b->notify_fd, EPOLLIN, on_notify, b);
 }
 
+int box_notify_socket_open(Box *b, char **ret_dir) {
+        union {
+                struct sockaddr sa;
+                struct sockaddr_un un;
+        } addr = { .un.sun_family = AF_UNIX };
+        _cleanup_free_ char *dir = path_join(b->runtime_dir, "host"), *path = NULL;
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        path = path_join(dir, "notify");
+        if (!path)
+                return -ENOMEM;
+        if (strlen(path) >= sizeof addr.un.sun_path)
+                return -ENAMETOOLONG;
+        r = mkdir_p(dir, 0755);
+        if (r < 0)
+                return r;
+        strcpy(addr.un.sun_path, path);
+        (void) unlink(path);
+        if (b->notify_fd >= 0)
+                close(b->notify_fd);
+        b->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (b->notify_fd < 0 || bind(b->notify_fd, &addr.sa, sizeof addr.un) < 0)
+                return -errno;
+        /* any user of the box may notify (as systemd's own socket): a payload with User= too */
+        if (chmod(path, 0777) < 0)
+                return -errno;
+        if (ret_dir)
+                *ret_dir = TAKE_PTR(dir);
+        return 0;
+}
+
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Box *b = userdata;
         b->timer_source = sd_event_source_disable_unref(b->timer_source);
@@ -839,6 +874,16 @@ int box_recover(Box *b) {
                 /* a unit file changed while boxd was away: the box runs an older configuration */
                 if (b->unit && b->unit->config)
                         b->need_daemon_reload = unit_config_hash(b->unit) != b->config_hash;
+                /* Type=notify: the socket again, in the directory the box sees at /run/host (a box
+                 * of an older boxd had the socket itself bound: it stays unreachable) */
+                _cleanup_free_ char *host = path_join(b->runtime_dir, "host");
+                if (host && access(host, F_OK) >= 0) {
+                        r = box_notify_socket_open(b, NULL);
+                        if (r >= 0)
+                                r = box_watch_notify(b);
+                        if (r < 0)
+                                log_warning_errno(r, "%s: cannot make its notification socket again: %m", b->id);
+                }
                 log_info("%s: re-adopted PID %d", b->id, (int) pid);
                 return 1;
         }

@@ -149,6 +149,9 @@ bool box_is_active(const Box *b); /* starting, running, stopping */
 
 /* Type=notify: watch b->notify_fd */
 int box_watch_notify(Box *b);
+/* Type=notify: (re)creates the box's notification socket RUNTIME/boxes/ID/host/notify (b->notify_fd);
+ * the box sees the directory at /run/host, so a socket made again by a restarted boxd reaches it. */
+int box_notify_socket_open(Box *b, char **ret_dir);
 
 /* Persisted state */
 int box_save_state(Box *b);

@@ -10,6 +10,7 @@
  *   payload spin SEC        burn CPU for SEC seconds, print the CPU time used
  *   payload doublefork      fork a grandchild that escapes to PID 1 (setsid), then sleep
  *   payload notify [SEC]    after SEC seconds send "STATUS=…" and "READY=1" to $NOTIFY_SOCKET, then sleep
+ *   payload ticks           "READY=1", then "STATUS=tick N" (N = 1, 2, …) every 0.2 s, forever
  *   payload signal SIG      kill itself with SIG
  * Every line is "key=value" on stdout, flushed, so tests read them from the box's log. */
 #include <dirent.h>
@@ -134,6 +135,21 @@ int main(int argc, char *argv[]) {
                 else
                         printf("notified=1\n");
                 sleep_forever(-1);
+        }
+        if (!strcmp(cmd, "ticks")) {
+                const char *path = getenv("NOTIFY_SOCKET");
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+                if (!path || fd < 0 || strlen(path) >= sizeof sa.sun_path)
+                        return 1;
+                strcpy(sa.sun_path, path);
+                (void) sendto(fd, "READY=1\n", 8, 0, (struct sockaddr *) &sa, sizeof sa);
+                for (unsigned n = 1;; n++) {
+                        char msg[64];
+                        int l = snprintf(msg, sizeof msg, "STATUS=tick %u\n", n);
+                        (void) sendto(fd, msg, (size_t) l, 0, (struct sockaddr *) &sa, sizeof sa);
+                        usleep(200 * 1000);
+                }
         }
         if (!strcmp(cmd, "exit"))
                 return argc > 2 ? atoi(argv[2]) : 0;

@@ -101,6 +101,9 @@ ms=$(( (t1 - t0) / 1000000 ))
 [ "$(prop ready.box StatusText)" = "warming up" ] && tap_ok "STATUS= is a property" || tap_fail "StatusText" "$(prop ready.box StatusText)"
 bx status ready.box | grep -q 'Status: "warming up"' && tap_ok "STATUS= is shown by status" || tap_fail "status shows STATUS=" "$(bx status ready.box | head -5)"
 bx stop ready.box >/dev/null
+unit ready-nobody.box "[Box]" "Type=notify" "User=65534" "Group=65534" "TimeoutStartSec=5" "ExecStart=/payload notify 0.1"
+check "a Type=notify box whose payload runs as User=65534 reaches READY=1 (the socket is writable for every user)" bx start ready-nobody.box
+bx stop ready-nobody.box >/dev/null
 unit silent.box "[Box]" "Type=notify" "ExecStart=/payload sleep" "TimeoutStartSec=1"
 t0=$(date +%s%N)
 bx start silent.box >/dev/null 2>&1; rc=$?
@@ -346,6 +349,10 @@ pids_before=$(for i in $(seq 1 20); do prop m$i.box MainPID; done | tr '\n' ' ')
 since_before=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done | tr '\n' ' ')
 unit ends.box "[Box]" "ExecStart=/bin/sh -c 'sleep 1; exit 3'"
 bx start ends.box >/dev/null
+unit ticks.box "[Box]" "Type=notify" "ExecStart=/payload ticks"
+bx start ticks.box >/dev/null
+tick() { prop ticks.box StatusText | sed -n 's/^tick //p'; }
+wait_for 5 sh -c "[ -n \"\$('$BOXCTL' --prefix='$P' show -p StatusText ticks.box | sed -n 's/^StatusText=tick //p')\" ]"
 stop_boxd KILL
 echo "Environment=EDITED_WHILE_DOWN=1" >> "$UNITS/m2.box"
 sleep 1.5
@@ -357,6 +364,9 @@ since_after=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done |
 [ "$since_before" = "$since_after" ] && tap_ok "and the same start times (not restarted)" || tap_fail "start times" "before=$since_before after=$since_after"
 [ "$(prop m1.box NeedDaemonReload)" = no ] && tap_ok "an unchanged re-adopted box needs no reload" || tap_fail "NeedDaemonReload unchanged" "$(prop m1.box NeedDaemonReload)"
 [ "$(prop ends.box ExecMainStatus)" = 3 ] && tap_ok "a box that exited 3 while boxd was down is reported with status 3" || tap_fail "harvest exit status" "$(prop ends.box ExecMainStatus) $(prop ends.box Result)"
+t1=$(tick); sleep 1; t2=$(tick)
+[ -n "$t2" ] && [ "$t2" -gt "${t1:-0}" ] && tap_ok "a re-adopted Type=notify box reaches the new boxd (STATUS= tick $t1 -> $t2)" || tap_fail "notify after re-adoption" "tick '$t1' -> '$t2'"
+bx stop ticks.box >/dev/null
 # a PID with its start time (field 22 of /proc/PID/stat): pid_max may be small and PIDs come back
 starttime() { cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
 declare -A start_of
