@@ -144,6 +144,28 @@ static int mount_list_append(BoxMountList *l, char *source, const char *target, 
         return 0;
 }
 
+/* The .network unit whose Bridge= is bridge (NULL when none; the first in name order). */
+static int network_unit_of_bridge(Manager *m, const char *bridge, char **ret) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = unit_loader_list(m->loader, &names);
+        *ret = NULL;
+        if (r < 0)
+                return r;
+        STRV_FOREACH(n, names) {
+                _cleanup_(unit_freep) Unit *u = NULL;
+                if (unit_name_to_type(*n) != UNIT_NETWORK)
+                        continue;
+                if (unit_loader_load(m->loader, *n, &u) < 0 || u->load_state != UNIT_LOADED || !u->config)
+                        continue;
+                const NetworkConfig *nc = u->config;
+                if (streq_ptr(nc->network.bridge, bridge)) {
+                        *ret = strdup(*n);
+                        return *ret ? 1 : -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {
         Manager *m = b->manager;
         const BoxConfig *c = b->unit->config;
@@ -167,6 +189,22 @@ int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {
                 r = unit_loader_load(m->loader, name, &u);
                 if (r < 0)
                         return network_fail(b, r, strprintf("cannot load %s: %s", name, strerror(-r)));
+                if (u->load_state == UNIT_NOT_FOUND) {
+                        /* Bridge=NAME may also name the bridge of a .network unit called otherwise */
+                        _cleanup_free_ char *other = NULL;
+                        r = network_unit_of_bridge(m, c->network.bridge, &other);
+                        if (r < 0)
+                                return network_fail(b, r, strprintf("cannot look for the .network unit of bridge %s: %s",
+                                                                    c->network.bridge, strerror(-r)));
+                        if (other) {
+                                u = unit_free(u);
+                                free(name);
+                                name = TAKE_PTR(other);
+                                r = unit_loader_load(m->loader, name, &u);
+                                if (r < 0)
+                                        return network_fail(b, r, strprintf("cannot load %s: %s", name, strerror(-r)));
+                        }
+                }
                 if (u->load_state == UNIT_BAD_SETTING || u->load_state == UNIT_LOAD_ERROR)
                         return network_fail(b, -ENOEXEC,
                                             strprintf("%s is %s%s%s", name, unit_load_state_to_string(u->load_state),

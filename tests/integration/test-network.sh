@@ -79,6 +79,14 @@ check "c does not know a's name" bx exec c.box -- sh -c '! grep -q "[[:space:]]a
 check "the bridges exist in boxd's namespace" sh -c "ip -n $NETNS link show front && ip -n $NETNS link show back" 
 
 # ---- Address=auto is stable across restarts of the box and of boxd ----
+# Bridge= may name the bridge of a .network unit called otherwise
+net lab.network 10.98.0.0/24 Bridge=labbr0
+nbox l.box labbr0
+check "start a box with Bridge=labbr0 (lab.network's Bridge=)" bx start l.box
+check "it got its address from lab.network's subnet" test "$(addrs l.box)" = "10.98.0.2/24"
+check "its veth is a port of labbr0" test -n "$(ip -n "$NETNS" -br link show master labbr0)"
+check "lab.network's hosts file lists l" grep -q "^10\.98\.0\.2[[:space:]]l$" "$P/run/boxd/network/lab.network/hosts"
+check "stop l.box" bx stop l.box
 check "restart b" bx restart b.box
 check "b keeps 10.91.0.3/24 after a restart" test "$(addrs b.box)" = "10.91.0.3/24"
 check "a's /etc/hosts is current after b's restart" bx exec a.box -- grep -q '^10\.91\.0\.3[[:space:]]b$' /etc/hosts
