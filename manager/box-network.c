@@ -144,26 +144,25 @@ static int mount_list_append(BoxMountList *l, char *source, const char *target, 
         return 0;
 }
 
+typedef struct BridgeLookup {
+        const char *bridge;
+        char *unit;
+} BridgeLookup;
+
+static int bridge_lookup_one(Manager *m, const char *name, Unit *u, void *userdata) {
+        BridgeLookup *x = userdata;
+        if (u->load_state != UNIT_LOADED || !streq_ptr(((const NetworkConfig *) u->config)->network.bridge, x->bridge))
+                return 0;
+        x->unit = strdup(name);
+        return x->unit ? 1 : -ENOMEM;
+}
+
 /* The .network unit whose Bridge= is bridge (NULL when none; the first in name order). */
 static int network_unit_of_bridge(Manager *m, const char *bridge, char **ret) {
-        _cleanup_strv_free_ char **names = NULL;
-        int r = unit_loader_list(m->loader, &names);
-        *ret = NULL;
-        if (r < 0)
-                return r;
-        STRV_FOREACH(n, names) {
-                _cleanup_(unit_freep) Unit *u = NULL;
-                if (unit_name_to_type(*n) != UNIT_NETWORK)
-                        continue;
-                if (unit_loader_load(m->loader, *n, &u) < 0 || u->load_state != UNIT_LOADED || !u->config)
-                        continue;
-                const NetworkConfig *nc = u->config;
-                if (streq_ptr(nc->network.bridge, bridge)) {
-                        *ret = strdup(*n);
-                        return *ret ? 1 : -ENOMEM;
-                }
-        }
-        return 0;
+        BridgeLookup x = { .bridge = bridge };
+        int r = manager_foreach_unit(m, UNIT_NETWORK, bridge_lookup_one, &x);
+        *ret = x.unit;
+        return r;
 }
 
 int box_network_prepare(Box *b, BoxMountList *mounts, Unit **ret_network) {

@@ -95,22 +95,12 @@ int manager_resolve_layers(Manager *m, char *const *refs, char ***ret_dirs, char
         return r;
 }
 
+static int add_unit_refs_one(Manager *m, const char *name, Unit *u, void *userdata) {
+        return strv_extend_strv(userdata, ((BoxConfig *) u->config)->rootfs.layers);
+}
+
 static int add_unit_refs(Manager *m, char ***refs) {
-        _cleanup_strv_free_ char **names = NULL;
-        int r = unit_loader_list(m->loader, &names);
-        if (r < 0)
-                return r;
-        STRV_FOREACH(n, names) {
-                _cleanup_(unit_freep) Unit *u = NULL;
-                if (unit_name_to_type(*n) != UNIT_BOX || !unit_name_is_valid(*n, UNIT_NAME_PLAIN | UNIT_NAME_INSTANCE, false))
-                        continue;
-                if (unit_loader_load(m->loader, *n, &u) < 0 || !u->config)
-                        continue;
-                r = strv_extend_strv(refs, ((BoxConfig *) u->config)->rootfs.layers);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return manager_foreach_unit(m, UNIT_BOX, add_unit_refs_one, refs);
 }
 
 int manager_layers_in_use(Manager *m, char ***ret_refs) {

@@ -191,6 +191,25 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
+int manager_foreach_unit(Manager *m, UnitType type, int (*f)(Manager *m, const char *name, Unit *u, void *userdata),
+                         void *userdata) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = unit_loader_list(m->loader, &names);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(n, names) {
+                _cleanup_(unit_freep) Unit *u = NULL;
+                if (unit_name_to_type(*n) != type || !unit_name_is_valid(*n, UNIT_NAME_PLAIN | UNIT_NAME_INSTANCE, false))
+                        continue;
+                if (unit_loader_load(m->loader, *n, &u) < 0 || !u->config)
+                        continue;
+                r = f(m, *n, u, userdata);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
 int manager_get_box(Manager *m, const char *name, Box **ret) {
         _cleanup_free_ char *id = NULL;
         Box *b;

@@ -38,6 +38,10 @@ typedef struct Manager {
         unsigned long long next_connection_id;
 } Manager;
 
+/* Calls f for every unit file of a type in the search path (templates excluded) that loads with a
+ * configuration, in name order, until f returns nonzero (which is returned). */
+int manager_foreach_unit(Manager *m, UnitType type, int (*f)(Manager *m, const char *name, Unit *u, void *userdata),
+                         void *userdata);
 /* Under systemd, makes the boxes' scope again when it was stopped; 0 otherwise. */
 int manager_cgroup_ensure(Manager *m);
 int manager_new(const char *prefix, const char *cgroup_instance, Manager **ret);
