@@ -425,7 +425,8 @@ if command -v systemd-socket-activate >/dev/null; then
         nsenter --net=/run/netns/"$NETNS" systemd-socket-activate -l "$P/run/boxd/private" \
                 "$BOXD" --prefix="$P" --cgroup="boxd-it-$$" >>"$T/boxd.log" 2>&1 &
         BOXD_PID=$!
-        sleep 0.3
+        # systemd-socket-activate makes the socket first (slow under the VM lane's TCG)
+        wait_for 10 test -S "$P/run/boxd/private"
         # the first connection starts boxd on the passed socket
         out=$(bx list --all 2>&1)
         echo "$out" | grep -q "iso.box" && tap_ok "boxd accepts a socket-activated API socket" || tap_fail "socket activation" "$out"
