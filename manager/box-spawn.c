@@ -847,15 +847,17 @@ int box_spawn(Box *b) {
                 goto fail;
         }
         if (!c->rootfs.read_only) {
-                /* on disk (STATE), not in RUNTIME: /run is a tmpfs on real hosts, where a box's
-                 * writes would take the host's memory and fill /run */
-                _cleanup_free_ char *base = box_upper_base(b, c->rootfs.ephemeral);
-                if (!base) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                if (c->rootfs.ephemeral)
-                        (void) rm_rf_at(AT_FDCWD, base, "upper");
+                const char *base = b->runtime_dir;
+                _cleanup_free_ char *keep = NULL;
+                if (!c->rootfs.ephemeral) {
+                        keep = strprintf("%s/uppers/%s", m->paths.state_dir, b->id);
+                        if (!keep) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        base = keep;
+                } else
+                        (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
                 upper = path_join(base, "upper");
                 work = path_join(base, "work");
                 if (!upper || !work) {
@@ -872,13 +874,13 @@ int box_spawn(Box *b) {
                 if (r < 0)
                         goto fail;
                 /* overlayfs refuses an upper layer on overlayfs with a bare EINVAL at MOUNT_ROOTFS:
-                 * say why before cloning (a boxd inside a box whose /var is its overlay root) */
+                 * say why before cloning (a boxd inside a box whose /run is its overlay root) */
                 struct statfs sfs;
                 if (statfs(upper, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC) {
                         b->failed_message = strprintf("the writable layer %s is on an overlayfs, which overlayfs cannot "
                                                       "use as an upper layer: put %s on another file system "
                                                       "(a tmpfs, e.g. TemporaryFileSystem= of the box running this boxd)",
-                                                      upper, m->paths.state_dir);
+                                                      upper, c->rootfs.ephemeral ? m->paths.runtime_dir : m->paths.state_dir);
                         r = log_error_errno(EINVAL, "Spawning %s: %s", b->id, b->failed_message);
                         goto fail;
                 }
@@ -1096,11 +1098,10 @@ void box_spawn_cleanup(Box *b) {
         }
         /* the overlay lived in the box's mount namespace and went away with it; what is left
          * are directories: the ephemeral upper and the mount point */
-        (void) box_upper_remove(b, true);
         if (b->runtime_dir) {
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "host");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "notify"); /* a socket of an older boxd */
-                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper"); /* ephemeral ones of an older boxd */
+                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root.lower"); /* idmapped layers' mount points */

@@ -550,21 +550,6 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-/* Writable layers: STATE/uppers/ID (Ephemeral=no, kept until `boxctl clean`) and STATE/scratch/ID
- * (Ephemeral=yes, emptied at start, removed when the box ended). */
-static const char *upper_kind(bool ephemeral) {
-        return ephemeral ? "scratch" : "uppers";
-}
-
-char *box_upper_base(const Box *b, bool ephemeral) {
-        return strprintf("%s/%s/%s", b->manager->paths.state_dir, upper_kind(ephemeral), b->id);
-}
-
-int box_upper_remove(const Box *b, bool ephemeral) {
-        _cleanup_free_ char *dir = path_join(b->manager->paths.state_dir, upper_kind(ephemeral));
-        return dir ? rm_rf_at(AT_FDCWD, dir, b->id) : -ENOMEM;
-}
-
 int box_watch_notify(Box *b) {
         return sd_event_add_io(b->manager->event, &b->notify_source, b->notify_fd, EPOLLIN, on_notify, b);
 }

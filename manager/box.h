@@ -149,10 +149,6 @@ bool box_is_active(const Box *b); /* starting, running, stopping */
 
 /* Type=notify: watch b->notify_fd */
 int box_watch_notify(Box *b);
-/* The directory of a box's writable layer (upper/ and work/ in it): STATE/uppers/ID when kept
- * (Ephemeral=no), STATE/scratch/ID when ephemeral; and its removal. */
-char *box_upper_base(const Box *b, bool ephemeral);
-int box_upper_remove(const Box *b, bool ephemeral);
 /* Type=notify: (re)creates the box's notification socket RUNTIME/boxes/ID/host/notify (b->notify_fd);
  * the box sees the directory at /run/host, so a socket made again by a restarted boxd reaches it. */
 int box_notify_socket_open(Box *b, char **ret_dir);

@@ -228,11 +228,9 @@ int method_gc_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 /* The upper directory of b: the running one, or the one kept by Ephemeral=no. */
 static char *box_upper_dir(Box *b) {
         const BoxConfig *c = b->unit && b->unit->config ? b->unit->config : NULL;
-        bool ephemeral = !c || c->rootfs.ephemeral;
-        if (ephemeral && !box_is_active(b))
-                return NULL;
-        _cleanup_free_ char *base = box_upper_base(b, ephemeral);
-        return base ? path_join(base, "upper") : NULL;
+        if (c && !c->rootfs.ephemeral)
+                return strprintf("%s/uppers/%s/upper", b->manager->paths.state_dir, b->id);
+        return box_is_active(b) ? path_join(b->runtime_dir, "upper") : NULL;
 }
 
 typedef struct CommitArgs {
@@ -319,6 +317,7 @@ int method_commit_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
 
 int method_clean_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        _cleanup_free_ char *dir = NULL;
         const char *name;
         Box *b;
         int r = check_root(msg, m, error);
@@ -332,7 +331,10 @@ int method_clean_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 return r;
         if (box_is_active(b))
                 return sd_bus_error_setf(error, BOXD_ERROR_FAILED, "%s is running; stop it before discarding its writable layer.", b->id);
-        r = box_upper_remove(b, false);
+        dir = strprintf("%s/uppers", m->paths.state_dir);
+        if (!dir)
+                return -ENOMEM;
+        r = rm_rf_at(AT_FDCWD, dir, b->id);
         if (r < 0 && r != -ENOENT)
                 return sd_bus_error_set_errnof(error, r, "Cannot remove the writable layer of %s: %m", b->id);
         return sd_bus_reply_method_return(msg, "b", r >= 0);
@@ -525,7 +527,7 @@ static int on_forget(sd_event_source *s, void *userdata) {
 }
 
 void bus_run_box_forget(Manager *m, Box *b) {
-        _cleanup_free_ char *path = transient_path(m, b->id), *log = NULL;
+        _cleanup_free_ char *path = transient_path(m, b->id), *log = NULL, *uppers = NULL;
         if (box_is_active(b))
                 return;
         if (path)
@@ -533,8 +535,9 @@ void bus_run_box_forget(Manager *m, Box *b) {
         log = strprintf("%s/%s.log", m->paths.log_dir, b->id);
         if (log)
                 (void) unlink(log);
-        (void) box_upper_remove(b, false);
-        (void) box_upper_remove(b, true);
+        uppers = strprintf("%s/uppers", m->paths.state_dir);
+        if (uppers)
+                (void) rm_rf_at(AT_FDCWD, uppers, b->id);
         (void) rm_rf_at(AT_FDCWD, m->paths.boxes_dir, b->id);
         userns_release(m->paths.state_dir, b->id); /* a User=auto range */
         hashmap_remove(m->boxes, b->id);

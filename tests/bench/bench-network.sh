@@ -64,7 +64,7 @@ ms() { date +%s%N | cut -c1-13; }
 
 mkdir -p "$U" "$P/run"
 # PREFIX/run is a tmpfs, as /run is on a real host (boxd's runtime files: the network records,
-# the networks' hosts files); this machine's own /run is on its ext4 root
+# the ephemeral boxes' writable layers); this machine's own /run is on its ext4 root
 mount -t tmpfs -o mode=0755 boxd-bnet "$P/run"
 ip netns add "$NETNS"
 ip -n "$NETNS" link set lo up
