@@ -1112,6 +1112,22 @@ int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid) {
         return 0;
 }
 
+int cgroup_attach_self(const CgroupDriver *d, const char *path) {
+        char fn[PATH_MAX];
+        int r = validate_path(path, false);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < d->n_hierarchies; i++) {
+                int n = snprintf(fn, sizeof fn, "%s/%s/cgroup.procs", d->hierarchies[i].root, path);
+                if (n < 0 || (size_t) n >= sizeof fn)
+                        return -ENAMETOOLONG;
+                r = cg_write_file(fn, "0");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 struct PidSet {
         pid_t *pids;
         size_t n, allocated;

@@ -100,6 +100,10 @@ int cgroup_open_unified_fd(CgroupDriver *d, const char *path);
  * needs it, nothing else (a write can wait ~8 ms for an RCU grace period). Whether the cgroup2
  * write is needed is read from /proc/PID/cgroup (microseconds). */
 int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid);
+/* Moves the calling process into the cgroup in every hierarchy ("0" to each cgroup.procs), for a
+ * box's first process started with CLONE_VM|CLONE_VFORK: it allocates nothing (it runs on boxd's
+ * memory while boxd waits). */
+int cgroup_attach_self(const CgroupDriver *d, const char *path);
 /* Sends sig to every process of the cgroup (and below); SIGKILL uses cgroup.kill where the kernel
  * has it, else freezes, signals every pid and thaws, so that double-forks cannot escape. Returns 0
  * (also when nothing was left to signal), -ENOENT if the cgroup does not exist. Never signals boxd

@@ -154,6 +154,16 @@ out=$(bx start nobin.box 2>&1); rc=$?
 [ "$(prop nobin.box FailedErrno)" = 2 ] && tap_ok "the errno is ENOENT" || tap_fail "errno ENOENT" "$(prop nobin.box FailedErrno)"
 bx status nobin.box 2>&1 | grep -q "EXEC" && tap_ok "status shows the failed step" || tap_fail "status shows step" "$(bx status nobin.box 2>&1 | head -5)"
 
+# the box's /etc/passwd is the box's: a FIFO there must fail the start, not block it (boxd waits
+# for the child's setup, which runs on boxd's memory)
+cp -a "$ROOTFS" "$T/fifo-rootfs" && rm -f "$T/fifo-rootfs/etc/passwd" && mkfifo "$T/fifo-rootfs/etc/passwd"
+unit fifo.box "[Box]" "ExecStart=/payload sleep" "User=daemon" "TimeoutStartSec=10" "[Rootfs]" "Directory=$T/fifo-rootfs"
+out=$(timeout 30 "$BOXCTL" --prefix="$P" start fifo.box 2>&1); rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] && [ "$(prop fifo.box FailedStep)" = USER ] && tap_ok "a FIFO as the box's /etc/passwd fails the start at step USER" \
+        || tap_fail "FIFO /etc/passwd" "rc=$rc step=$(prop fifo.box FailedStep) $out"
+check "boxd still answers after that" timeout 5 "$BOXCTL" --prefix="$P" list
+rm -rf "$T/fifo-rootfs"
+
 unit bad.box "[Box]" "ExecStart=/payload sleep" "MemoryMaxx=1G"
 out=$(bx start bad.box 2>&1); rc=$?
 [ $rc != 0 ] && echo "$out" | grep -q "MemoryMaxx" && tap_ok "starting a bad-setting unit prints its errors" || tap_fail "bad-setting errors" "rc=$rc $out"
