@@ -66,6 +66,13 @@ int cgroup_v1_init_dir(const char *dir, unsigned mask) {
                         r = copy_from_parent_if_empty(dir, "cpuset.mems");
                 if (r < 0)
                         return r;
+                /* and cgroups made below get them from the kernel at mkdir: no write to
+                 * cpuset.cpus per box, which validates against every sibling and rebuilds the
+                 * scheduler domains (a cost that grew with the number of boxes) */
+                _cleanup_free_ char *fn = cg_file(dir, "cgroup.clone_children");
+                if (!fn)
+                        return -ENOMEM;
+                (void) cg_write_file(fn, "1");
         }
         if (mask & CGROUP_MASK(CGROUP_CONTROLLER_MEMORY)) {
                 _cleanup_free_ char *fn = cg_file(dir, "memory.use_hierarchy");

@@ -539,10 +539,11 @@ static int build_description(CgroupDriver *d) {
 }
 
 /* mkdir that accepts an existing directory */
+/* 1 if it was made now, 0 if it existed */
 static int mkdir_cgroup(const char *dir) {
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
+        if (mkdir(dir, 0755) < 0)
+                return errno == EEXIST ? 0 : -errno;
+        return 1;
 }
 
 static bool dir_has_subdirs(const char *dir, const char *except) {
@@ -922,9 +923,13 @@ int cgroup_create(CgroupDriver *d, const char *path) {
                         r = mkdir_cgroup(dir);
                         if (r < 0)
                                 return log_debug_errno(r, "Cannot create %s: %m", dir);
-                        if (!h->v2)
-                                r = cgroup_v1_init_dir(dir, h->mask);
-                        else if (d->v2_subtree_mask && (!last || (n >= 6 && strneq(p + n - 6, ".slice", 6))))
+                        if (!h->v2) {
+                                /* a slice made by an earlier start is set up already (a cpuset
+                                 * made since the instance root got cgroup.clone_children has
+                                 * its cpus and mems from the kernel at mkdir) */
+                                if (r > 0 || last)
+                                        r = cgroup_v1_init_dir(dir, h->mask);
+                        } else if (d->v2_subtree_mask && (!last || (n >= 6 && strneq(p + n - 6, ".slice", 6))))
                                 /* slices pass the controllers on; boxes are leaves */
                                 r = cgroup_v2_enable_subtree(dir, d->v2_subtree_mask);
                         if (r < 0)
