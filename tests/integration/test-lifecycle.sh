@@ -260,6 +260,9 @@ stop_boxd; start_boxd
 check "after a restart of boxd, both still run with their ranges" test "$(awk '{print $2}' /proc/$(prop uns2.box MainPID)/uid_map)" = "$b2"
 check "stop both" bx stop uns1.box uns2.box
 check "and start again: the same range" bash -c "$BOXCTL --prefix=$P start uns2.box && [ \$(awk '{print \$2}' /proc/\$($BOXCTL --prefix=$P show -p MainPID --value uns2.box)/uid_map) = $b2 ]"
+unit notify-uns.box "[Box]" "Type=notify" "TimeoutStartSec=10" "ExecStart=/payload notify 0.1" "[Namespaces]" "User=auto"
+check "a Type=notify box with User=auto reaches READY=1 (its root is an unprivileged host id)" bx start notify-uns.box
+check "stop the Type=notify box with User=auto" bx stop notify-uns.box
 bx stop uns2.box >/dev/null 2>&1
 unit dflt.box "[Box]" "ExecStart=/payload sleep"
 check "start a box without seccomp settings" bx start dflt.box
