@@ -917,20 +917,30 @@ int box_spawn(Box *b) {
                 r = -ENOMEM;
                 goto fail;
         }
+        b->upper = BOX_UPPER_NONE;
         if (!c->rootfs.read_only) {
-                const char *base = b->runtime_dir;
-                _cleanup_free_ char *keep = NULL;
-                if (!c->rootfs.ephemeral) {
-                        keep = strprintf("%s/uppers/%s", m->paths.state_dir, b->id);
-                        if (!keep) {
+                _cleanup_free_ char *base = NULL;
+                struct statfs sfs;
+                /* an ephemeral layer goes to STATE/scratch (on disk), or to RUNTIME when that is on
+                 * an overlayfs (box_upper_base()); decided here, once per start, and recorded in the
+                 * state (UPPER=) for commit, stop and recovery */
+                b->upper = c->rootfs.ephemeral ? BOX_UPPER_SCRATCH : BOX_UPPER_KEPT;
+                if (b->upper == BOX_UPPER_SCRATCH) {
+                        _cleanup_free_ char *scratch = path_join(m->paths.state_dir, "scratch");
+                        if (!scratch) {
                                 r = -ENOMEM;
                                 goto fail;
                         }
-                        base = keep;
-                } else
-                        (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
-                upper = path_join(base, "upper");
-                work = path_join(base, "work");
+                        r = mkdir_p(scratch, 0700);
+                        if (r < 0)
+                                goto fail;
+                        if (statfs(scratch, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
+                                b->upper = BOX_UPPER_RUNTIME;
+                        (void) box_upper_remove(b, b->upper); /* emptied before every start */
+                }
+                base = box_upper_base(b, b->upper);
+                upper = base ? path_join(base, "upper") : NULL;
+                work = base ? path_join(base, "work") : NULL;
                 if (!upper || !work) {
                         r = -ENOMEM;
                         goto fail;
@@ -945,13 +955,15 @@ int box_spawn(Box *b) {
                 if (r < 0)
                         goto fail;
                 /* overlayfs refuses an upper layer on overlayfs with a bare EINVAL at MOUNT_ROOTFS:
-                 * say why before cloning (a boxd inside a box whose /run is its overlay root) */
-                struct statfs sfs;
+                 * say why before cloning (a boxd inside a box whose /var and /run are its overlay root) */
                 if (statfs(upper, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC) {
+                        _cleanup_free_ char *where = b->upper == BOX_UPPER_KEPT
+                                                             ? strprintf("%s/uppers", m->paths.state_dir)
+                                                             : strprintf("%s/scratch or %s", m->paths.state_dir, m->paths.runtime_dir);
                         b->failed_message = strprintf("the writable layer %s is on an overlayfs, which overlayfs cannot "
                                                       "use as an upper layer: put %s on another file system "
                                                       "(a tmpfs, e.g. TemporaryFileSystem= of the box running this boxd)",
-                                                      upper, c->rootfs.ephemeral ? m->paths.runtime_dir : m->paths.state_dir);
+                                                      upper, strna(where));
                         r = log_error_errno(EINVAL, "Spawning %s: %s", b->id, b->failed_message);
                         goto fail;
                 }
@@ -1182,12 +1194,14 @@ void box_spawn_cleanup(Box *b) {
                         log_warning_errno(r, "%s: cannot remove cgroup %s: %m", b->id, b->cgroup_path);
         }
         /* the overlay lived in the box's mount namespace and went away with it; what is left
-         * are directories: the ephemeral upper and the mount point */
+         * are directories: the ephemeral writable layer (wherever this start, or the boxd that
+         * started it, put it) and the mount point */
+        (void) box_upper_remove(b, BOX_UPPER_SCRATCH);
+        (void) box_upper_remove(b, BOX_UPPER_RUNTIME);
+        b->upper = BOX_UPPER_NONE;
         if (b->runtime_dir) {
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "host");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "notify"); /* a socket of an older boxd */
-                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "upper");
-                (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root");
                 (void) rm_rf_at(AT_FDCWD, b->runtime_dir, "root.lower"); /* idmapped layers' mount points */
         }

@@ -84,6 +84,24 @@ const char *spawn_step_to_string(SpawnStep s) {
         return s < _STEP_MAX ? step_table[s] : "INVALID";
 }
 
+static const char *const upper_table[_BOX_UPPER_MAX] = {
+        [BOX_UPPER_NONE] = "none",
+        [BOX_UPPER_KEPT] = "kept",
+        [BOX_UPPER_SCRATCH] = "scratch",
+        [BOX_UPPER_RUNTIME] = "runtime",
+};
+
+const char *box_upper_to_string(BoxUpper u) {
+        return u >= 0 && u < _BOX_UPPER_MAX ? upper_table[u] : NULL;
+}
+
+BoxUpper box_upper_from_string(const char *s) {
+        for (int i = 0; i < _BOX_UPPER_MAX; i++)
+                if (streq(s, upper_table[i]))
+                        return (BoxUpper) i;
+        return _BOX_UPPER_INVALID;
+}
+
 const char *box_active_state_to_string(const Box *b) {
         switch (b->state) {
         case BOX_STARTING:
@@ -250,6 +268,44 @@ static void box_set_state(Box *b, BoxState s) {
         manager_box_changed(b->manager, b);
 }
 
+/* ---- the writable layer ---- */
+
+/* An ephemeral layer is on disk (STATE/scratch), not in RUNTIME: /run is a tmpfs on real hosts,
+ * where a box's writes would take the host's memory and could fill /run. RUNTIME is the fallback
+ * when STATE is on an overlayfs (a VM whose /var is on its overlay root, a boxd inside a box),
+ * which overlayfs cannot use as an upper layer. */
+char *box_upper_base(const Box *b, BoxUpper u) {
+        const BoxdPaths *p = &b->manager->paths;
+        switch (u) {
+        case BOX_UPPER_KEPT:
+                return strprintf("%s/uppers/%s", p->state_dir, b->id);
+        case BOX_UPPER_SCRATCH:
+                return strprintf("%s/scratch/%s", p->state_dir, b->id);
+        case BOX_UPPER_RUNTIME:
+                return strdup(b->runtime_dir); /* beside the box's state: upper/ and work/ only */
+        default:
+                return NULL;
+        }
+}
+
+int box_upper_remove(const Box *b, BoxUpper u) {
+        _cleanup_free_ char *base = box_upper_base(b, u), *parent = NULL;
+        int r;
+        if (u == BOX_UPPER_NONE)
+                return 0;
+        if (!base)
+                return -ENOMEM;
+        if (u == BOX_UPPER_RUNTIME) {
+                r = rm_rf_at(AT_FDCWD, base, "upper");
+                int k = rm_rf_at(AT_FDCWD, base, "work");
+                return r < 0 ? r : k;
+        }
+        parent = path_dirname(base);
+        if (!parent)
+                return -ENOMEM;
+        return rm_rf_at(AT_FDCWD, parent, b->id);
+}
+
 /* ---- persisted state ---- */
 
 static int read_start_time(pid_t pid, uint64_t *ret) {
@@ -292,11 +348,11 @@ int box_save_state(Box *b) {
         addresses = strv_join(b->addresses, " ");
         data = strprintf("LAYERS=%s\nNETWORK=%s\nADDRESSES=%s\nSTATE=%s\nRESULT=%s\nPID=%d\nSTART_TIME=%" PRIu64 "\nCGROUP=%s\nSINCE=%" PRIu64
                          "\nACTIVE_ENTER=%" PRIu64 "\nEXIT_CODE=%d\nEXIT_STATUS=%d\nFAILED_STEP=%s\nFAILED_ERRNO=%d\n"
-                         "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\nTRANSIENT=%s\n",
+                         "N_RESTARTS=%u\nENABLED_AT_START=%d\nCONFIG_HASH=%016" PRIx64 "\nTRANSIENT=%s\nUPPER=%s\n",
                          strempty(layers), strempty(b->network_unit), strempty(addresses), box_state_to_string(b->state), box_result_to_string(b->result), (int) b->pid, b->start_time,
                          strempty(b->cgroup_path), b->since_realtime, b->active_enter_realtime, b->exit_code,
                          b->exit_status, spawn_step_to_string(b->failed_step), b->failed_errno, b->n_restarts, b->enabled_at_start, b->config_hash,
-                         !b->transient ? "" : b->remove_when_done ? "remove" : "keep");
+                         !b->transient ? "" : b->remove_when_done ? "remove" : "keep", box_upper_to_string(b->upper));
         if (!path || !data || (b->addresses && !addresses))
                 return -ENOMEM;
         return write_file_atomic(path, data, 0600);
@@ -854,6 +910,17 @@ int box_recover(Box *b) {
         if (v && *v != '\n') {
                 _cleanup_free_ char *line = strndup(v, strcspn(v, "\n"));
                 b->addresses = line ? strv_split(line, " ") : NULL;
+        }
+        /* where its writable layer is (a state file of an older boxd does not say: ephemeral
+         * layers were in RUNTIME then) */
+        v = state_field(data, "UPPER");
+        {
+                _cleanup_free_ char *word = v ? strndup(v, strcspn(v, "\n")) : NULL;
+                _cleanup_free_ char *runtime_upper = path_join(b->runtime_dir, "upper");
+                BoxUpper u = word ? box_upper_from_string(word) : _BOX_UPPER_INVALID;
+                if (u < 0)
+                        u = runtime_upper && access(runtime_upper, F_OK) >= 0 ? BOX_UPPER_RUNTIME : BOX_UPPER_NONE;
+                b->upper = u;
         }
         v = state_field(data, "STATE");
 

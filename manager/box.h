@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,11 +62,23 @@ typedef enum SpawnStep {
         _STEP_MAX,
 } SpawnStep;
 
+/* Where a box's writable layer (its directories upper/ and work/) is. */
+typedef enum BoxUpper {
+        BOX_UPPER_NONE,    /* ReadOnly=yes: no writable layer */
+        BOX_UPPER_KEPT,    /* STATE/uppers/ID: Ephemeral=no, kept until `boxctl clean` */
+        BOX_UPPER_SCRATCH, /* STATE/scratch/ID: Ephemeral=yes, on disk, removed when the box ended */
+        BOX_UPPER_RUNTIME, /* RUNTIME/boxes/ID: Ephemeral=yes while STATE/scratch is on an overlayfs */
+        _BOX_UPPER_MAX,
+        _BOX_UPPER_INVALID = -EINVAL,
+} BoxUpper;
+
 const char *box_state_to_string(BoxState s);
 const char *box_sub_state_to_string(const Box *b);
 const char *box_active_state_to_string(const Box *b); /* systemd words: active, activating, … */
 const char *box_result_to_string(BoxResult r);
 const char *spawn_step_to_string(SpawnStep s);
+const char *box_upper_to_string(BoxUpper u);
+BoxUpper box_upper_from_string(const char *s);
 
 typedef struct PendingCall {
         sd_bus_message *message;
@@ -102,6 +115,7 @@ struct Box {
 
         char *cgroup_path;          /* relative to the instance root */
         char *runtime_dir;          /* PREFIX/run/boxd/boxes/ID */
+        BoxUpper upper;             /* where the writable layer of the running box is (state UPPER=) */
 
         int exit_code;              /* CLD_EXITED, CLD_KILLED, CLD_DUMPED, or 0 */
         int exit_status;
@@ -152,6 +166,12 @@ int box_watch_notify(Box *b);
 /* Type=notify: (re)creates the box's notification socket RUNTIME/boxes/ID/host/notify (b->notify_fd);
  * the box sees the directory at /run/host, so a socket made again by a restarted boxd reaches it. */
 int box_notify_socket_open(Box *b, char **ret_dir);
+
+/* The directory holding upper/ and work/ of b's writable layer in place u (NULL for
+ * BOX_UPPER_NONE or without memory): the one spelling of these paths. */
+char *box_upper_base(const Box *b, BoxUpper u);
+/* Removes upper/ and work/ of place u (for SCRATCH and KEPT the whole directory of the box). */
+int box_upper_remove(const Box *b, BoxUpper u);
 
 /* Persisted state */
 int box_save_state(Box *b);

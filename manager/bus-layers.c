@@ -225,12 +225,13 @@ int method_gc_layers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
 
 /* ---- a box's writable layer ---- */
 
-/* The upper directory of b: the running one, or the one kept by Ephemeral=no. */
+/* The upper directory of b: the running one (where its start put it), or the one kept by
+ * Ephemeral=no. */
 static char *box_upper_dir(Box *b) {
         const BoxConfig *c = b->unit && b->unit->config ? b->unit->config : NULL;
-        if (c && !c->rootfs.ephemeral)
-                return strprintf("%s/uppers/%s/upper", b->manager->paths.state_dir, b->id);
-        return box_is_active(b) ? path_join(b->runtime_dir, "upper") : NULL;
+        BoxUpper u = box_is_active(b) ? b->upper : c && !c->rootfs.ephemeral ? BOX_UPPER_KEPT : BOX_UPPER_NONE;
+        _cleanup_free_ char *base = box_upper_base(b, u);
+        return base ? path_join(base, "upper") : NULL;
 }
 
 typedef struct CommitArgs {
@@ -317,7 +318,6 @@ int method_commit_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
 
 int method_clean_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_free_ char *dir = NULL;
         const char *name;
         Box *b;
         int r = check_root(msg, m, error);
@@ -331,10 +331,7 @@ int method_clean_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
                 return r;
         if (box_is_active(b))
                 return sd_bus_error_setf(error, BOXD_ERROR_FAILED, "%s is running; stop it before discarding its writable layer.", b->id);
-        dir = strprintf("%s/uppers", m->paths.state_dir);
-        if (!dir)
-                return -ENOMEM;
-        r = rm_rf_at(AT_FDCWD, dir, b->id);
+        r = box_upper_remove(b, BOX_UPPER_KEPT);
         if (r < 0 && r != -ENOENT)
                 return sd_bus_error_set_errnof(error, r, "Cannot remove the writable layer of %s: %m", b->id);
         return sd_bus_reply_method_return(msg, "b", r >= 0);
@@ -527,7 +524,7 @@ static int on_forget(sd_event_source *s, void *userdata) {
 }
 
 void bus_run_box_forget(Manager *m, Box *b) {
-        _cleanup_free_ char *path = transient_path(m, b->id), *log = NULL, *uppers = NULL;
+        _cleanup_free_ char *path = transient_path(m, b->id), *log = NULL;
         if (box_is_active(b))
                 return;
         if (path)
@@ -535,9 +532,7 @@ void bus_run_box_forget(Manager *m, Box *b) {
         log = strprintf("%s/%s.log", m->paths.log_dir, b->id);
         if (log)
                 (void) unlink(log);
-        uppers = strprintf("%s/uppers", m->paths.state_dir);
-        if (uppers)
-                (void) rm_rf_at(AT_FDCWD, uppers, b->id);
+        (void) box_upper_remove(b, BOX_UPPER_KEPT); /* the ephemeral one went when it ended */
         (void) rm_rf_at(AT_FDCWD, m->paths.boxes_dir, b->id);
         userns_release(m->paths.state_dir, b->id); /* a User=auto range */
         hashmap_remove(m->boxes, b->id);

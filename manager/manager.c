@@ -486,6 +486,31 @@ int manager_enabled_boxes(Manager *m, char ***ret) {
 
 /* ---- start-up ---- */
 
+/* STATE/scratch/ID of a box that no longer runs (boxd or the host went down while it ran): the
+ * writable layers of re-adopted boxes stay. Called after every recorded box was recovered. */
+static void manager_scratch_recover(Manager *m) {
+        _cleanup_free_ char *dir = path_join(m->paths.state_dir, "scratch");
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *de;
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                Box *b;
+                int r;
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                b = hashmap_get(m->boxes, de->d_name);
+                if (b && box_is_active(b))
+                        continue;
+                r = rm_rf_at(AT_FDCWD, dir, de->d_name);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot remove %s/%s, left by a box that no longer runs: %m", dir, de->d_name);
+                else
+                        log_info("Removed %s/%s, left by a box that no longer runs", dir, de->d_name);
+        }
+        closedir(d);
+}
+
 int manager_startup(Manager *m) {
         _cleanup_strv_free_ char **enabled = NULL;
         DIR *d;
@@ -517,8 +542,9 @@ int manager_startup(Manager *m) {
                 }
                 closedir(d);
         }
-        /* what recorded boxes that no longer run left of their networks */
+        /* what recorded boxes that no longer run left of their networks and writable layers */
         manager_network_recover(m);
+        manager_scratch_recover(m);
 
         r = manager_enabled_boxes(m, &enabled);
         if (r < 0)

@@ -11,7 +11,7 @@ STORE=$P/var/lib/boxd/layers
 # nothing_left NAME: no unit, state, log, upper or cgroup of a (transient) box remains
 nothing_left() {
         [ ! -e "$P/run/boxd/units/$1" ] && [ ! -e "$P/run/boxd/boxes/$1" ] && [ ! -e "$P/var/log/boxd/$1.log" ] &&
-                [ ! -e "$P/var/lib/boxd/uppers/$1" ] && ! bx list --all | grep -q "^$1 " &&
+                [ ! -e "$P/var/lib/boxd/uppers/$1" ] && [ ! -e "$P/var/lib/boxd/scratch/$1" ] && ! bx list --all | grep -q "^$1 " &&
                 [ -z "$(find /sys/fs/cgroup/*/boxd-it-$$ /sys/fs/cgroup/unified/boxd-it-$$ -name "$1" 2>/dev/null)" ]
 }
 layer_count() { bx layer list -q | wc -l; }
@@ -78,8 +78,8 @@ unit many@.box '[Box]' 'ExecStart=/bin/sh -c "echo %i > /data/mine; sleep 1000"'
 store_kb=$(du -sk "$STORE" | cut -f1)
 names=$(for i in $(seq 1 100); do echo many@$i.box; done)
 check "start 100 boxes on one three-layer stack" bx start $names
-uppers_kb=$(du -skc "$P"/run/boxd/boxes/many@*/upper | tail -1 | cut -f1)
-upper_files=$(cd "$P/run/boxd/boxes" && find many@*/upper -type f | sed 's|^many@[0-9]*.box/upper/||' | sort | uniq -c | sed 's/^ *//')
+uppers_kb=$(du -skc "$P"/var/lib/boxd/scratch/many@*/upper | tail -1 | cut -f1)
+upper_files=$(cd "$P/var/lib/boxd/scratch" && find many@*/upper -type f | sed 's|^many@[0-9]*.box/upper/||' | sort | uniq -c | sed 's/^ *//')
 store_kb2=$(du -sk "$STORE" | cut -f1)
 check "the store did not grow (${store_kb} KiB)" test "$store_kb" = "$store_kb2"
 check "the 100 uppers (${uppers_kb} KiB in all) hold only each box's own file" test "$upper_files" = "100 data/mine"

@@ -251,7 +251,7 @@ b1=$(cut -d' ' -f2 <<<"$map1"); b2=$(cut -d' ' -f2 <<<"$map2")
 check "each gets 65536 ids mapped to its root ($map1 / $map2)" test "$(cut -d' ' -f1,3 <<<"$map1")" = "0 65536" -a "$(cut -d' ' -f1,3 <<<"$map2")" = "0 65536"
 check "the ranges are disjoint and above the host's ids" bash -c "[ $b1 -ge 524288 ] && [ $b2 -ge 524288 ] && { [ \$(($b1 + 65536)) -le $b2 ] || [ \$(($b2 + 65536)) -le $b1 ]; }"
 check "inside, the payload is root and the layer's files belong to root" bx exec uns1.box -- sh -c '[ "$(id -u)" = 0 ] && [ "$(stat -c %u /bin/busybox)" = 0 ]'
-check "a file the box writes is owned by its range on the host" bash -c "$BOXCTL --prefix=$P exec uns1.box -- touch /owned && [ \$(stat -c %u $P/run/boxd/boxes/uns1.box/upper/owned) = $b1 ]"
+check "a file the box writes is owned by its range on the host" bash -c "$BOXCTL --prefix=$P exec uns1.box -- touch /owned && [ \$(stat -c %u $P/var/lib/boxd/scratch/uns1.box/upper/owned) = $b1 ]"
 check "root in the box cannot mount" bash -c "! $BOXCTL --prefix=$P exec uns1.box -- mount -t tmpfs none /mnt"
 check "Delegate=yes with User=auto: the box's root manages its cgroup" bx exec uns2.box -- mkdir /sys/fs/cgroup/sub
 check "restart a User=auto box" bx restart uns1.box

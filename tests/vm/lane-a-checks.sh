@@ -69,20 +69,21 @@ cp -a "$ROOTFS" "$IR/leaf"
 mkdir -p "$IR/opt/boxd" "$IR/inner/etc/boxd/units"
 cp "$BOXD" "$BOXCTL" "$BUILD/manager/box-init" "$IR/opt/boxd/"
 for lib in $(ldd "$BOXD" "$BOXCTL" | grep -o '/[^ ]*' | sort -u); do cp -L --parents "$lib" "$IR/" 2>/dev/null; done
-# Ephemeral=no: their writable layers go to /inner/var/lib (the tmpfs below); eph.box's would be in
-# /inner/run, on the box's own overlay root, which overlayfs refuses as an upper layer
-printf '%s\n' "[Box]" "ExecStart=/payload sleep" "[Cgroup]" "MemoryMax=24M" "TasksMax=20" "[Rootfs]" "Directory=/inner/var/leaf" "Ephemeral=no" > "$IR/inner/etc/boxd/units/leaf.box"
-printf '%s\n' "[Box]" "ExecStart=/payload alloc 200" "[Cgroup]" "MemoryMax=32M" "MemorySwapMax=0" "[Rootfs]" "Directory=/inner/var/leaf" "Ephemeral=no" > "$IR/inner/etc/boxd/units/hog.box"
-printf '%s\n' "[Box]" "ExecStart=/payload sleep" "[Rootfs]" "Directory=/inner/var/leaf" > "$IR/inner/etc/boxd/units/eph.box"
+# Ephemeral=no: their writable layers go to /inner/var/lib/boxd/uppers (a tmpfs below); eph.box's
+# would be in /inner/var/lib/boxd/scratch, else in /inner/run: both on the box's own overlay root,
+# which overlayfs refuses as an upper layer
+printf '%s\n' "[Box]" "ExecStart=/payload sleep" "[Cgroup]" "MemoryMax=24M" "TasksMax=20" "[Rootfs]" "Directory=/inner/lower/leaf" "Ephemeral=no" > "$IR/inner/etc/boxd/units/leaf.box"
+printf '%s\n' "[Box]" "ExecStart=/payload alloc 200" "[Cgroup]" "MemoryMax=32M" "MemorySwapMax=0" "[Rootfs]" "Directory=/inner/lower/leaf" "Ephemeral=no" > "$IR/inner/etc/boxd/units/hog.box"
+printf '%s\n' "[Box]" "ExecStart=/payload sleep" "[Rootfs]" "Directory=/inner/lower/leaf" > "$IR/inner/etc/boxd/units/eph.box"
 # the box's PID 1 (box-init) goes to a leaf, so that the box's own cgroup has no process left
 # once the inner boxd moved itself to its supervisor leaf: only then can it enable controllers
 # the inner boxes' root is copied to the tmpfs first: overlayfs stacks two deep at most, and the
 # box's root is already an overlay on the VM's overlay root; a nested container manager needs
 # SeccompProfile=unconfined (Docker's profile has no pivot_root, whatever the capabilities)
-inner_cmd='cp -a /leaf /inner/var/leaf && mkdir -p /sys/fs/cgroup/init && echo 1 > /sys/fs/cgroup/init/cgroup.procs && exec /opt/boxd/boxd --prefix=/inner --cgroup=inner'
+inner_cmd='cp -a /leaf /inner/lower/leaf && mkdir -p /sys/fs/cgroup/init && echo 1 > /sys/fs/cgroup/init/cgroup.procs && exec /opt/boxd/boxd --prefix=/inner --cgroup=inner'
 unit nest.box "[Box]" "ExecStart=/bin/sh -c '$inner_cmd'" "[Security]" "Capability=all" "SeccompProfile=unconfined" \
         "[Namespaces]" "Cgroup=private" "[Cgroup]" "Delegate=yes" "[Rootfs]" "Directory=$IR" \
-        "TemporaryFileSystem=/inner/var" # the inner overlays' uppers cannot be on an overlay
+        "TemporaryFileSystem=/inner/lower" "TemporaryFileSystem=/inner/var/lib/boxd/uppers" # lowers stack two deep at most, uppers cannot be on an overlay
 check "start nest.box (Delegate=yes, a boxd inside)" bx start nest.box
 # the inner boxctl in the box's mount namespace and root only (boxctl exec would land in the
 # box's own cgroup, which may hold no process once its controllers are enabled for its subtree)
@@ -113,7 +114,8 @@ if wait_for 30 ibx list; then
         fi
         out=$(ibx start eph.box 2>&1)
         echo "$out" | grep -q "is on an overlayfs, which overlayfs cannot use as an upper layer" \
-                && tap_ok "an upper layer on the box's overlay root is refused with the reason (not a bare EINVAL)" \
+                && echo "$out" | grep -q "put /inner/var/lib/boxd/scratch or /inner/run/boxd on another file system" \
+                && tap_ok "an ephemeral upper layer with STATE/scratch and RUNTIME on the box's overlay root is refused with the reason (not a bare EINVAL)" \
                 || tap_fail "eph.box refused with the reason" "$out"
 else
         tap_fail "the inner boxd answers" "$(box_log nest.box | tail -15)" "$(ibx list 2>&1)"
