@@ -68,6 +68,9 @@ ip netns add "$NETNS"
 # on a pure v2 host; the VM lane sets it): boxd starts alone in DIR/boxd, as under systemd's
 # Delegate=yes, since the kernel enables controllers only in a cgroup without other processes;
 # a restarted boxd starts in its instance's supervisor/, as systemd's restart leaves it.
+# BOXD_WRAP=(COMMAND…): boxd is started through it (it must end by exec'ing its arguments), e.g. in a
+# mount namespace of its own.
+BOXD_WRAP=()
 start_boxd() {
         local cg=
         if [ -n "${BOXD_IT_CGROUP2:-}" ]; then
@@ -75,7 +78,7 @@ start_boxd() {
                 [ -d "$cg/boxd-it-$$/supervisor" ] && cg=$cg/boxd-it-$$/supervisor
                 mkdir -p "$cg"
         fi
-        nsenter --net=/run/netns/"$NETNS" sh -c '[ -z "$1" ] || echo $$ > "$1/cgroup.procs" || exit 1; shift; exec "$@"' \
+        "${BOXD_WRAP[@]}" nsenter --net=/run/netns/"$NETNS" sh -c '[ -z "$1" ] || echo $$ > "$1/cgroup.procs" || exit 1; shift; exec "$@"' \
                 start-boxd "$cg" "$BOXD" --prefix="$P" --cgroup="boxd-it-$$" --log-level="${BOXD_LOG_LEVEL:-info}" \
                 >>"$T/boxd.log" 2>&1 &
         BOXD_PID=$!

@@ -208,6 +208,16 @@ check "run a box that keeps its writable layer" bx start keep.box
 check "commit it as stack4" bx commit keep.box stack4
 out=$(bx run --rm stack4 -- /bin/sh -c 'cat /added; ls /data')
 check "a box on the committed stack sees the added file, not the deleted ones" test "$(echo $out)" = "added only"
+# a running ephemeral box: its writable layer is in STATE/scratch
+unit live.box '[Box]' 'ExecStart=/bin/sh -c "echo live > /live; exec sleep 1000"' '[Rootfs]' 'Layers=stack3'
+check "start an ephemeral box on stack3" bx start live.box
+wait_for 10 test -e "$P/var/lib/boxd/scratch/live.box/upper/live"
+check "what it writes is in PREFIX/var/lib/boxd/scratch/live.box/upper" test -e "$P/var/lib/boxd/scratch/live.box/upper/live"
+check "commit the running ephemeral box as stack5" bx commit live.box stack5
+out=$(bx run --rm stack5 -- cat /live)
+check "a box on stack5 sees the file it wrote" test "$out" = live
+check "stop it" bx stop live.box
+check "its scratch directory is gone" test ! -e "$P/var/lib/boxd/scratch/live.box"
 check "clean discards the kept writable layer" bx clean keep.box
 check "it is gone" test ! -e "$P/var/lib/boxd/uppers/keep.box"
 out=$(bx commit keep.box again 2>&1)

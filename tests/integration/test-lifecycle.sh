@@ -42,6 +42,22 @@ st=$(bx is-active iso.box)
 [ "$st" = inactive ] && tap_ok "iso.box is inactive after stop" || tap_fail "inactive after stop" "state=$st"
 ! kill -0 "$pid" 2>/dev/null && tap_ok "PID 1 of the stopped box is gone" || tap_fail "PID 1 gone" "pid $pid alive"
 
+# ---- the ephemeral writable layer: on disk in STATE/scratch, not in /run ----
+SCR=$P/var/lib/boxd/scratch
+unit wr.box "[Box]" "ExecStart=/payload sleep"
+check "start wr.box (Ephemeral=yes, the default)" bx start wr.box
+bx exec wr.box -- sh -c 'echo written > /written' >/dev/null 2>&1
+check "a file it writes is in PREFIX/var/lib/boxd/scratch/wr.box/upper" test "$(cat "$SCR/wr.box/upper/written" 2>&1)" = written
+check "and nowhere under PREFIX/run" test -z "$(find "$P/run" -name written -o -name upper)"
+check "its state records UPPER=scratch" grep -qx UPPER=scratch "$P/run/boxd/boxes/wr.box/state"
+check "stop wr.box" bx stop wr.box
+check "its scratch directory is gone after stop" test ! -e "$SCR/wr.box"
+# AllowedCPUs= is written after the writable layer was made: that start fails at step CGROUP
+unit wrfail.box "[Box]" "ExecStart=/payload sleep" "[Cgroup]" "AllowedCPUs=4095"
+! bx start wrfail.box >/dev/null 2>&1 && [ "$(prop wrfail.box FailedStep)" = CGROUP ] && tap_ok "a start failing at step CGROUP fails" \
+        || tap_fail "start failing at CGROUP" "$(prop wrfail.box FailedStep)"
+check "and leaves no scratch directory" test ! -e "$SCR/wrfail.box"
+
 # ---- exec ----
 check "start iso.box again" bx start iso.box
 out=$(bx exec iso.box -- /payload info 2>&1)
@@ -366,7 +382,11 @@ unit ticks.box "[Box]" "Type=notify" "ExecStart=/payload ticks"
 bx start ticks.box >/dev/null
 tick() { prop ticks.box StatusText | sed -n 's/^tick //p'; }
 wait_for 5 sh -c "[ -n \"\$('$BOXCTL' --prefix='$P' show -p StatusText ticks.box | sed -n 's/^StatusText=tick //p')\" ]"
+bx exec m1.box -- sh -c 'echo kept > /kept' >/dev/null 2>&1
 stop_boxd KILL
+# scratch directories of boxes that do not run (as a crash of the host would leave them): a
+# stopped box's and an unknown one's
+mkdir -p "$SCR/iso.box/upper" "$SCR/gone.box/upper" && touch "$SCR/iso.box/upper/stale" "$SCR/gone.box/upper/stale"
 echo "Environment=EDITED_WHILE_DOWN=1" >> "$UNITS/m2.box"
 sleep 1.5
 start_boxd || tap_fail "boxd restarts"
@@ -376,6 +396,10 @@ since_after=$(for i in $(seq 1 20); do prop m$i.box ActiveEnterTimestamp; done |
 [ "$pids_before" = "$pids_after" ] && tap_ok "after SIGKILL of boxd all 20 boxes run with the same PIDs" || tap_fail "re-adoption" "before=$pids_before after=$pids_after"
 [ "$since_before" = "$since_after" ] && tap_ok "and the same start times (not restarted)" || tap_fail "start times" "before=$since_before after=$since_after"
 [ "$(prop m1.box NeedDaemonReload)" = no ] && tap_ok "an unchanged re-adopted box needs no reload" || tap_fail "NeedDaemonReload unchanged" "$(prop m1.box NeedDaemonReload)"
+check "a re-adopted box keeps its scratch directory (and what it wrote)" test "$(cat "$SCR/m1.box/upper/kept" 2>&1)" = kept
+check "all 20 re-adopted boxes keep theirs" test "$(ls -d "$SCR"/m*.box | wc -l)" = 20
+check "boxd removed at start the scratch directories of boxes that do not run" test ! -e "$SCR/iso.box" -a ! -e "$SCR/gone.box"
+check "and that of a box that ended while boxd was down" test ! -e "$SCR/ends.box"
 [ "$(prop ends.box ExecMainStatus)" = 3 ] && tap_ok "a box that exited 3 while boxd was down is reported with status 3" || tap_fail "harvest exit status" "$(prop ends.box ExecMainStatus) $(prop ends.box Result)"
 t1=$(tick); sleep 1; t2=$(tick)
 [ -n "$t2" ] && [ "$t2" -gt "${t1:-0}" ] && tap_ok "a re-adopted Type=notify box reaches the new boxd (STATUS= tick $t1 -> $t2)" || tap_fail "notify after re-adoption" "tick '$t1' -> '$t2'"
@@ -394,6 +418,34 @@ count_alive() { pids_left=0; for p in $pids_before; do alive $p && pids_left=$((
 wait_for 10 count_alive; count_alive
 [ $pids_left = 0 ] && tap_ok "stopping re-adopted boxes ends them" ||
         tap_fail "re-adopted stop" "$pids_left left: $(for p in $pids_before; do alive $p && echo "$p=$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) $(grep State /proc/$p/status 2>/dev/null)"; done)"
+check "and removes their scratch directories" test -z "$(ls -A "$SCR")"
+
+# ---- the fallback: STATE/scratch on an overlayfs (a VM whose /var is on its overlay root) ----
+# a boxd in a mount namespace of its own with an overlayfs on PREFIX/var/lib/boxd/scratch: the
+# mount goes with that boxd and its boxes, the host never sees it
+stop_boxd TERM
+mkdir -p "$T/ovl/lower" "$T/ovl/upper" "$T/ovl/work" "$SCR"
+BOXD_WRAP=(unshare --mount --propagation private sh -c \
+        'mount -t overlay overlay -o "lowerdir=$0/lower,upperdir=$0/upper,workdir=$0/work" "$1" && shift && exec "$@"' "$T/ovl" "$SCR")
+if start_boxd; then
+        tap_ok "a boxd whose PREFIX/var/lib/boxd/scratch is an overlayfs starts"
+        check "the overlayfs is in its mount namespace" grep -qF " $SCR " /proc/$BOXD_PID/mountinfo
+        check "and not in the host's" bash -c "! grep -qF ' $SCR ' /proc/self/mountinfo"
+        unit fb.box "[Box]" "ExecStart=/payload sleep"
+        check "start fb.box" bx start fb.box
+        bx exec fb.box -- sh -c 'echo fallback > /written' >/dev/null 2>&1
+        check "its writable layer falls back to PREFIX/run/boxd/boxes/fb.box/upper" test "$(cat "$P/run/boxd/boxes/fb.box/upper/written" 2>&1)" = fallback
+        check "its state records UPPER=runtime" grep -qx UPPER=runtime "$P/run/boxd/boxes/fb.box/state"
+        check "nothing went to the overlayfs on scratch" test -z "$(ls -A "$T/ovl/upper")"
+        check "stop fb.box" bx stop fb.box
+        check "its writable layer in PREFIX/run is gone" test ! -e "$P/run/boxd/boxes/fb.box/upper" -a ! -e "$P/run/boxd/boxes/fb.box/work"
+else
+        tap_fail "a boxd whose PREFIX/var/lib/boxd/scratch is an overlayfs starts"
+fi
+bx stop fb.box >/dev/null 2>&1
+stop_boxd TERM
+BOXD_WRAP=()
+start_boxd || tap_fail "boxd restarts in the host's mount namespace"
 
 # ---- apply ----
 unit ap1.box "[Box]" "ExecStart=/payload sleep" "[Install]" "WantedBy=default.target"

@@ -51,6 +51,15 @@ PID=$(prop hello.box MainPID)
 [ -n "$PID" ] && [ "$PID" -gt 0 ] && kill -0 "$PID" && ok "hello.box has a MainPID ($PID)" || nok "MainPID" "got '$PID'"
 cg=$(prop hello.box ControlGroup)
 case "$cg" in "$SCOPE"/*) ok "its cgroup is below boxd-boxes.scope's ($cg)" ;; *) nok "box cgroup below the scope" "$cg" ;; esac
+# its writable layer: /var is on the guest's overlay root, which overlayfs cannot use as an upper
+# layer, so boxd falls back from /var/lib/boxd/scratch to /run (a tmpfs)
+UP=/run/boxd/boxes/hello.box/upper
+boxctl exec hello.box -- sh -c 'echo lane-b > /written' >/dev/null 2>&1
+[ "$(stat -fc %T /var/lib/boxd)" = overlayfs ] && [ "$(cat $UP/written 2>/dev/null)" = lane-b ] && [ ! -e /var/lib/boxd/scratch/hello.box ] &&
+        grep -qx UPPER=runtime /run/boxd/boxes/hello.box/state && ok "with /var on an overlayfs its writable layer is in $UP (UPPER=runtime)" ||
+        nok "writable layer in /run" "/var/lib/boxd: $(stat -fc %T /var/lib/boxd)" "$(ls -d /var/lib/boxd/scratch/* $UP/* 2>&1 | tr '\n' ' ')" "$(grep UPPER= /run/boxd/boxes/hello.box/state 2>&1)"
+check "boxctl commit of the running ephemeral box" boxctl commit hello.box lane-b
+check "a box on the committed stack sees the file it wrote" sh -c '[ "$(boxctl run --rm lane-b -- cat /written)" = lane-b ]'
 check "systemctl status boxd-boxes.scope lists the box's sleep" sh -c 'systemctl status boxd-boxes.scope --no-pager -l | grep -q "sleep\|box-init"' 
 
 # ---- journal: the box's output with its name as a field ----
@@ -96,6 +105,7 @@ new_main=$(systemctl show boxd -p MainPID --value)
 wait_for 15 sh -c '[ "$(boxctl is-active hello.box)" = active ]'
 p4=$(prop hello.box MainPID)
 [ "$p4" = "$PID" ] && ok "and re-adopted hello.box (same MainPID $p4)" || nok "re-adopted after SIGKILL" "before $PID after '$p4'"
+[ "$(cat $UP/written 2>/dev/null)" = lane-b ] && ok "its writable layer survived the crash of boxd" || nok "writable layer kept across SIGKILL" "$(ls -la $UP 2>&1 | tr '\n' ' ')"
 KEEPER2=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
 [ "$KEEPER2" = "$KEEPER" ] && ok "the same keeper after three restarts (the scope was re-used)" || nok "same keeper" "$KEEPER -> $KEEPER2"
 
@@ -113,6 +123,7 @@ case "$cg" in "$SCOPE"/*) ok "hello.box runs in it again ($cg)" ;; *) nok "box i
 
 # ---- with no box left, stopping boxd stops the scope: nothing is left behind ----
 check "boxctl stop hello.box" boxctl stop hello.box
+[ ! -e $UP ] && [ ! -e /var/lib/boxd/scratch/hello.box ] && ok "its writable layer is removed at stop" || nok "writable layer removed" "$(ls -d $UP /var/lib/boxd/scratch/hello.box 2>&1 | tr '\n' ' ')"
 check "systemctl stop boxd (no box running)" systemctl stop boxd.service
 wait_for 10 sh -c '! systemctl is-active boxd-boxes.scope'
 ! systemctl is-active -q boxd-boxes.scope && ok "boxd-boxes.scope is gone with the last box" || nok "scope stopped" "$(systemctl is-active boxd-boxes.scope)"
