@@ -488,6 +488,16 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
         if (a->userns_fd >= 0)
                 CHILD_CHECK(a, STEP_USER, setns(a->userns_fd, CLONE_NEWUSER));
 
+        /* the box's /dev/null for stdin, opened while boxd's soft RLIMIT_NOFILE still holds: the
+         * payload's 1024 (box_apply_credentials()) is below the fd numbers a boxd with 1,000
+         * boxes has in use, and a new fd after it would fail with EMFILE */
+        int null_fd = -1;
+        if (a->stdio_fds[0] < 0) {
+                null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (null_fd < 0)
+                        child_fail(a, STEP_STDIO, errno);
+        }
+
         /* STEP_USER … STEP_NO_NEW_PRIVILEGES */
         {
                 SpawnStep step;
@@ -502,10 +512,7 @@ _noreturn_ static void box_exec_child(ChildArgs *a) {
                 for (int i = 0; i < 3; i++)
                         CHILD_CHECK(a, STEP_STDIO, dup2(a->stdio_fds[i], i));
         } else {
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null < 0)
-                        child_fail(a, STEP_STDIO, errno);
-                CHILD_CHECK(a, STEP_STDIO, dup2(null, 0));
+                CHILD_CHECK(a, STEP_STDIO, dup2(null_fd, 0));
                 CHILD_CHECK(a, STEP_STDIO, dup2(a->log_fd, 1));
                 CHILD_CHECK(a, STEP_STDIO, dup2(a->log_fd, 2));
         }

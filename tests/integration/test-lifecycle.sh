@@ -180,6 +180,25 @@ out=$(timeout 30 "$BOXCTL" --prefix="$P" start fifo.box 2>&1); rc=$?
 check "boxd still answers after that" timeout 5 "$BOXCTL" --prefix="$P" list
 rm -rf "$T/fifo-rootfs"
 
+# a boxd holding more fds than a payload's soft RLIMIT_NOFILE (1024; 1,000 running boxes do:
+# a pidfd each) still starts boxes: here 1,100 idle connections to its socket hold them
+(ulimit -n 4096 && exec python3 -c '
+import socket, sys, time
+held = []
+for _ in range(1100):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    held.append(s)
+print("held", flush=True)
+time.sleep(120)
+' "$P/run/boxd/private") > "$T/fd-holder.out" 2>&1 &
+holder=$!
+wait_for 20 sh -c "[ \$(ls /proc/$BOXD_PID/fd | wc -l) -gt 1100 ]"
+unit manyfds.box "[Box]" "ExecStart=/payload sleep"
+check "with $(ls /proc/$BOXD_PID/fd | wc -l) fds open in boxd, a box still starts (its stdin is opened before the payload's RLIMIT_NOFILE)" bx start manyfds.box
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+check "stop it" bx stop manyfds.box
+
 unit bad.box "[Box]" "ExecStart=/payload sleep" "MemoryMaxx=1G"
 out=$(bx start bad.box 2>&1); rc=$?
 [ $rc != 0 ] && echo "$out" | grep -q "MemoryMaxx" && tap_ok "starting a bad-setting unit prints its errors" || tap_fail "bad-setting errors" "rc=$rc $out"
