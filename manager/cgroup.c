@@ -1068,29 +1068,48 @@ int cgroup_open_unified_fd(CgroupDriver *d, const char *path) {
         return fd < 0 ? -errno : fd;
 }
 
+int cgroup_pid_unified_path(pid_t pid, char **ret_path, bool *ret_only) {
+        char fn[64];
+        _cleanup_free_ char *s = NULL;
+        size_t lines = 0;
+        const char *found = NULL;
+        int r;
+
+        snprintf(fn, sizeof fn, "/proc/%d/cgroup", (int) pid);
+        r = cg_read_file(fn, &s);
+        if (r < 0)
+                return r;
+        for (char *line = s, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                lines++;
+                if (!found && startswith(line, "0::"))
+                        found = line + 3;
+        }
+        if (!found)
+                return -ENODATA;
+        if (ret_only)
+                *ret_only = lines == 1;
+        if (ret_path) {
+                *ret_path = strdup(found);
+                if (!*ret_path)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* True when /proc/PID/cgroup puts pid in exactly this cgroup of the cgroup2 tree (after
  * clone3(CLONE_INTO_CGROUP)). A read, not a write: it costs microseconds, while a needless write to
  * cgroup.procs can wait for an RCU grace period (~8 ms). */
 static bool pid_in_v2_cgroup(const CgroupDriver *d, const char *path, pid_t pid) {
         const CgroupHierarchy *h = &d->hierarchies[d->v2];
-        char fn[64], want[PATH_MAX];
-        _cleanup_free_ char *s = NULL;
-        int n;
-
-        snprintf(fn, sizeof fn, "/proc/%d/cgroup", (int) pid);
-        n = snprintf(want, sizeof want, "/%s%s%s/%s", h->own, isempty(h->own) ? "" : "/", d->instance, path);
+        _cleanup_free_ char *have = NULL;
+        char want[PATH_MAX];
+        int n = snprintf(want, sizeof want, "/%s%s%s/%s", h->own, isempty(h->own) ? "" : "/", d->instance, path);
         if (n < 0 || (size_t) n >= sizeof want)
                 return false;
-        if (cg_read_file(fn, &s) < 0)
-                return false;
-        for (char *line = s, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                if (startswith(line, "0::"))
-                        return streq(line + 3, want);
-        }
-        return false;
+        return cgroup_pid_unified_path(pid, &have, NULL) >= 0 && streq(have, want);
 }
 
 int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid) {

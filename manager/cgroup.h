@@ -100,6 +100,10 @@ int cgroup_open_unified_fd(CgroupDriver *d, const char *path);
  * needs it, nothing else (a write can wait ~8 ms for an RCU grace period). Whether the cgroup2
  * write is needed is read from /proc/PID/cgroup (microseconds). */
 int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid);
+/* The cgroup2 path of pid (its "0::PATH" line in /proc/PID/cgroup, malloc'd into *ret_path if
+ * non-NULL), and in *ret_only (if non-NULL) whether that is its only line (pure cgroup v2).
+ * -ENODATA when it has no such line. */
+int cgroup_pid_unified_path(pid_t pid, char **ret_path, bool *ret_only);
 /* Moves the calling process into the cgroup in every hierarchy ("0" to each cgroup.procs), for a
  * box's first process started with CLONE_VM|CLONE_VFORK: it allocates nothing (it runs on boxd's
  * memory while boxd waits). */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fs-util.h"
 #include "log.h"
 #include "macro.h"
@@ -26,28 +27,15 @@
 /* The cgroup2 path of a process when it is in the unified hierarchy only ("0::PATH" is its single
  * line), else NULL. */
 static char *unified_cgroup_of(pid_t pid) {
-        char file[64], buf[4096];
-        ssize_t n;
-        int fd;
-
-        snprintf(file, sizeof file, "/proc/%d/cgroup", (int) pid);
-        fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        char *path = NULL;
+        bool only = false;
+        if (cgroup_pid_unified_path(pid, &path, &only) < 0)
                 return NULL;
-        n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
+        if (!only || path[0] != '/') {
+                free(path); /* more hierarchies: hybrid or legacy */
                 return NULL;
-        buf[n] = '\0';
-        if (!startswith(buf, "0::/"))
-                return NULL;
-        char *nl = strchr(buf, '\n');
-        if (nl) {
-                if (nl[1] != '\0')
-                        return NULL; /* more hierarchies: hybrid or legacy */
-                *nl = '\0';
         }
-        return strdup(buf + 3);
+        return path;
 }
 
 static bool unit_name_chars_ok(const char *s) {
