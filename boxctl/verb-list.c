@@ -2,6 +2,7 @@
 /* boxctl list: one line per box from ListBoxes. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boxctl.h"
@@ -18,6 +19,66 @@ typedef struct ListEntry {
         uint64_t since_usec, memory_bytes, cpu_nsec;
         char **addresses; /* CIDRs of an active box with [Network] (its Addresses property) */
 } ListEntry;
+
+static int entry_cmp(const void *a, const void *b);
+
+/* entries sorted by name */
+static ListEntry *find_entry(ListEntry *entries, size_t n, const char *name) {
+        ListEntry key = { .name = name };
+        return n > 0 ? bsearch(&key, entries, n, sizeof(ListEntry), entry_cmp) : NULL;
+}
+
+/* The addresses of the running boxes (entries sorted by name): one ListAddresses call; a boxd
+ * without it (older) is asked for the Addresses property of each running box. */
+static void fill_addresses(sd_bus *bus, ListEntry *entries, size_t n) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool any = false;
+        int r;
+
+        for (size_t i = 0; i < n; i++)
+                if (!streq(entries[i].active_state, "inactive") && !streq(entries[i].active_state, "failed"))
+                        any = true;
+        if (!any)
+                return;
+        r = bus_call_manager(bus, "ListAddresses", 0, &error, &reply, NULL);
+        if (r >= 0) {
+                r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(sas)");
+                while (r > 0) {
+                        const char *name;
+                        char **addrs = NULL;
+                        r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_STRUCT, "sas");
+                        if (r <= 0)
+                                break;
+                        r = sd_bus_message_read(reply, "s", &name);
+                        if (r >= 0)
+                                r = sd_bus_message_read_strv(reply, &addrs);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r < 0) {
+                                strv_free(addrs);
+                                break;
+                        }
+                        ListEntry *e = find_entry(entries, n, name);
+                        if (e && !e->addresses)
+                                e->addresses = addrs;
+                        else
+                                strv_free(addrs);
+                        r = 1;
+                }
+                return;
+        }
+        if (!sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD))
+                return;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
+                if (streq(entries[i].active_state, "inactive") || streq(entries[i].active_state, "failed"))
+                        continue;
+                if (sd_bus_path_encode(BOXD_BOX_PATH_PREFIX, entries[i].name, &path) >= 0)
+                        (void) sd_bus_get_property_strv(bus, NULL, path, BOXD_BOX_INTERFACE, "Addresses", NULL,
+                                                        &entries[i].addresses);
+        }
+}
 
 static void list_help(void) {
         printf("boxctl list [--all] [--json]\n\n"
@@ -200,13 +261,6 @@ int verb_list(int argc, char *argv[]) {
                         entries = t;
                 }
                 e.addresses = NULL;
-                if (!streq(e.active_state, "inactive") && !streq(e.active_state, "failed")) {
-                        /* only a running box has addresses: one property read each */
-                        _cleanup_free_ char *path = NULL;
-                        if (sd_bus_path_encode(BOXD_BOX_PATH_PREFIX, e.name, &path) >= 0)
-                                (void) sd_bus_get_property_strv(bus, NULL, path, BOXD_BOX_INTERFACE, "Addresses", NULL,
-                                                                &e.addresses);
-                }
                 entries[n++] = e;
         }
         if (r < 0) {
@@ -215,6 +269,7 @@ int verb_list(int argc, char *argv[]) {
         }
         if (n > 1)
                 qsort(entries, n, sizeof(ListEntry), entry_cmp);
+        fill_addresses(bus, entries, n);
 
         if (arg_json)
                 print_json(entries, n);

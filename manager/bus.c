@@ -278,6 +278,43 @@ static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* The addresses of every box that has some, in one reply: `boxctl list` read the Addresses
+ * property of each running box, a round trip per box (~0.15 ms each, 1,000 boxes: 150 ms). */
+static int method_list_addresses(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *k;
+        void *v;
+        size_t i = 0;
+        int r = check_read(msg, m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sas)");
+        if (r < 0)
+                return r;
+        while (hashmap_iterate(m->boxes, &i, &k, &v)) {
+                Box *b = v;
+                if (!box_is_active(b) || !b->addresses || !b->addresses[0])
+                        continue; /* as the Addresses property */
+                r = sd_bus_message_open_container(reply, 'r', "sas");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", b->id);
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, b->addresses);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_get_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *path = NULL;
@@ -416,6 +453,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("KillBox", SD_BUS_ARGS("s", name, "s", whom, "i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListBoxes", SD_BUS_NO_ARGS, SD_BUS_RESULT(BOXD_LIST_SIGNATURE, boxes), method_list,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListAddresses", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sas)", boxes), method_list_addresses,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetBox", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", path), method_get_box,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

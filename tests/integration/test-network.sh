@@ -60,6 +60,16 @@ check "a's network record is in RUNTIME (what exists in the kernel), its lease i
         sh -c 'grep -q "^address=10.91.0.2/24$" "$1/run/boxd/network/boxes/a" && grep -rq "10.91.0.2" "$1/var/lib/boxd/network/leases" && [ ! -e "$1/var/lib/boxd/network/boxes" ]' - "$P"
 check "b has 10.91.0.3/24" test "$(addrs b.box)" = "10.91.0.3/24"
 check "boxctl list shows the address" grep -Eq '^a.box .* 10\.91\.0\.2( |$)' <<<"$(bx list)"
+check "boxctl list --json has every box's addresses (one ListAddresses call)" python3 -c '
+import json, sys
+d = {e["name"]: e["addresses"] for e in json.load(sys.stdin)}
+assert d["a.box"] == ["10.91.0.2/24"] and d["b.box"] == ["10.91.0.3/24"] and d["c.box"] == ["10.92.0.2/24"], d' <<<"$(bx list --json)"
+if command -v busctl >/dev/null; then
+        check "ListAddresses answers the same" grep -q '"a.box" 1 "10.91.0.2/24"' \
+                <<<"$(busctl --address="unix:path=$P/run/boxd/private" call io.boxd /io/boxd/Manager io.boxd.Manager1 ListAddresses)"
+else
+        tap_skip "ListAddresses over busctl" "no busctl"
+fi
 check "boxctl status shows the network" grep -q 'Network: 10.91.0.2/24' <<<"$(bx status a.box)"
 check "a's /etc/hosts names b" bx exec a.box -- grep -q '^10\.91\.0\.3[[:space:]]b$' /etc/hosts
 check "a's /etc/resolv.conf has the network's DNS=" bx exec a.box -- grep -q '^nameserver 10\.91\.0\.1$' /etc/resolv.conf
