@@ -854,6 +854,15 @@ bool cgroup_driver_root_exists(const CgroupDriver *d) {
         return true;
 }
 
+bool cgroup_driver_supervisor_populated(const CgroupDriver *d) {
+        _cleanup_free_ char *fn = NULL;
+        uint64_t populated = 0;
+        if (d->v2 < 0)
+                return false;
+        fn = strprintf("%s/%s/cgroup.events", d->hierarchies[d->v2].root, CGROUP_SUPERVISOR);
+        return fn && cg_read_keyed_u64(fn, "populated", &populated) >= 0 && populated > 0;
+}
+
 bool cgroup_driver_is_unified(const CgroupDriver *d) {
         return d->unified;
 }

@@ -60,6 +60,9 @@ int cgroup_driver_new_in_scope(const char *instance, const char *scope_cgroup, p
 CgroupDriver *cgroup_driver_free(CgroupDriver *d);
 /* False when the instance root of any hierarchy is gone (a systemd scope that was stopped). */
 bool cgroup_driver_root_exists(const CgroupDriver *d);
+/* True when a process is in the instance root's supervisor/ of the cgroup2 tree (in a systemd
+ * scope: its keeper, which systemd kills when the scope is stopped). */
+bool cgroup_driver_supervisor_populated(const CgroupDriver *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupDriver *, cgroup_driver_free);
 bool cgroup_driver_is_unified(const CgroupDriver *d);
 bool cgroup_driver_has_controller(const CgroupDriver *d, CgroupController c);

@@ -83,10 +83,14 @@ static int manager_cgroup_in_scope(Manager *m, CgroupDriver **ret) {
 }
 
 int manager_cgroup_ensure(Manager *m) {
-        if (!m->systemd_scope || cgroup_driver_root_exists(m->cgroup))
-                return 0;
         /* the scope was stopped (systemctl stop boxd-boxes.scope, or its keeper killed and its
-         * last box gone): no box can run in it any more; make it again */
+         * last box gone): no box can run in it any more; make it again. Its keeper is the sign:
+         * systemd kills it with the scope, while the scope's cgroup may outlive the stop a
+         * moment (or for good, when systemd could not remove it), and a box started there would
+         * be in no scope at all (seen in VM lane B) */
+        if (!m->systemd_scope ||
+            (cgroup_driver_root_exists(m->cgroup) && cgroup_driver_supervisor_populated(m->cgroup)))
+                return 0;
         log_notice("The systemd scope %s is gone: making it again.", m->systemd_scope);
         CgroupDriver *d = NULL;
         int r = manager_cgroup_in_scope(m, &d);

@@ -114,7 +114,10 @@ check "systemctl stop boxd-boxes.scope" systemctl stop boxd-boxes.scope
 wait_for 15 sh -c '[ "$(boxctl is-active hello.box)" != active ]'
 st=$(boxctl is-active hello.box)
 [ "$st" != active ] && ! kill -0 "$PID" 2>/dev/null && ok "hello.box ended with the scope ($st)" || nok "box ended with the scope" "state $st, pid $PID $(kill -0 $PID 2>&1 && echo alive)"
-check "boxctl start hello.box (boxd makes the scope again)" boxctl start hello.box
+# the scope's cgroup may outlive the stop (systemd removes it after; seen left behind once in CI,
+# when boxd then started the box in that cgroup of no unit): leave it there on purpose
+mkdir -p "$SCOPE/boxd/box.slice"
+check "boxctl start hello.box (boxd makes the scope again, its old cgroup still there)" boxctl start hello.box
 check "boxd-boxes.scope is active again" systemctl is-active boxd-boxes.scope
 KEEPER=$(cat "$SCOPE"/boxd/supervisor/cgroup.procs 2>/dev/null)
 [ -n "$KEEPER" ] && [ "$(cat /proc/$KEEPER/comm 2>/dev/null)" = boxd-keeper ] && ok "with a new keeper ($KEEPER)" || nok "new keeper" "'$KEEPER'"
