@@ -12,6 +12,11 @@
 #include "string-util.h"
 
 int mkdir_p(const char *path, mode_t mode) {
+        /* the common case first: the parents exist (one system call, not one per component) */
+        if (mkdir(path, mode) >= 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT)
+                return -errno;
         _cleanup_free_ char *p = strdup(path);
         if (!p)
                 return -ENOMEM;
