@@ -677,6 +677,15 @@ static int spawn_in_pid_namespace(int join_pidfd, struct clone_args *ca, ChildAr
         return 0;
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define __SANITIZE_ADDRESS__ 1
+#endif
+#endif
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
+
 static int box_exec_child_shared(void *a) {
         box_exec_child(a);
 }
@@ -706,6 +715,11 @@ static int spawn_shared_vm(uint64_t flags, ChildArgs *a, pid_t *ret_pid, int *re
                 }
                 stack = p;
         }
+#ifdef __SANITIZE_ADDRESS__
+        /* the last child left its frames' redzones poisoned in the shared shadow memory, and it
+         * never returned to clear them: clean, so that this one starts from a clear stack */
+        ASAN_UNPOISON_MEMORY_REGION(stack + guard, size);
+#endif
         /* the child makes the memory non-dumpable while it holds boxd's fds (box_exec_child()):
          * that is boxd's memory, so it is set back after */
         dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
