@@ -233,19 +233,37 @@ static int append_box(sd_bus_message *reply, Box *b, const char *id) {
                                      (uint64_t) 0, UINT64_MAX, UINT64_MAX, "");
 }
 
+/* The reply of a read-only listing: access checked, the array of contents opened. */
+static int list_reply_open(sd_bus_message *msg, Manager *m, const char *contents, sd_bus_message **ret,
+                           sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = check_read(msg, m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', contents);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(reply);
+        return 0;
+}
+
+static int list_reply_send(sd_bus_message *reply) {
+        int r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
-        r = check_read(msg, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sssssuttts)");
+        r = list_reply_open(msg, m, "(sssssuttts)", &reply, error);
         if (r < 0)
                 return r;
         /* every box boxd knows, and every .box unit of the search path */
@@ -272,10 +290,7 @@ static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return list_reply_send(reply);
 }
 
 /* The addresses of every box that has some, in one reply: `boxctl list` read the Addresses
@@ -286,13 +301,7 @@ static int method_list_addresses(sd_bus_message *msg, void *userdata, sd_bus_err
         const char *k;
         void *v;
         size_t i = 0;
-        int r = check_read(msg, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sas)");
+        int r = list_reply_open(msg, m, "(sas)", &reply, error);
         if (r < 0)
                 return r;
         while (hashmap_iterate(m->boxes, &i, &k, &v)) {
@@ -309,10 +318,7 @@ static int method_list_addresses(sd_bus_message *msg, void *userdata, sd_bus_err
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return list_reply_send(reply);
 }
 
 static int method_get_box(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
