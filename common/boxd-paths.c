@@ -21,11 +21,13 @@ int boxd_paths_init(BoxdPaths *p, const char *prefix) {
                 .socket = strprintf("%s/run/boxd/private", pre),
                 .boxes_dir = strprintf("%s/run/boxd/boxes", pre),
                 .state_dir = strprintf("%s/var/lib/boxd", pre),
+                .scratch_dir = strprintf("%s/var/lib/boxd/scratch", pre),
+                .uppers_dir = strprintf("%s/var/lib/boxd/uppers", pre),
                 .log_dir = strprintf("%s/var/log/boxd", pre),
         };
         p->prefix = TAKE_PTR(pre);
         if (!p->config_dir || !p->units_dir || !p->runtime_dir || !p->socket || !p->boxes_dir || !p->state_dir ||
-            !p->log_dir) {
+            !p->scratch_dir || !p->uppers_dir || !p->log_dir) {
                 boxd_paths_done(p);
                 return -ENOMEM;
         }
@@ -40,6 +42,8 @@ void boxd_paths_done(BoxdPaths *p) {
         free(p->socket);
         free(p->boxes_dir);
         free(p->state_dir);
+        free(p->scratch_dir);
+        free(p->uppers_dir);
         free(p->log_dir);
         *p = (BoxdPaths) {};
 }

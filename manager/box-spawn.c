@@ -947,15 +947,10 @@ int box_spawn(Box *b) {
                  * state (UPPER=) for commit, stop and recovery */
                 b->upper = c->rootfs.ephemeral ? BOX_UPPER_SCRATCH : BOX_UPPER_KEPT;
                 if (b->upper == BOX_UPPER_SCRATCH) {
-                        _cleanup_free_ char *scratch = path_join(m->paths.state_dir, "scratch");
-                        if (!scratch) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        r = mkdir_p(scratch, 0700);
+                        r = mkdir_p(m->paths.scratch_dir, 0700);
                         if (r < 0)
                                 goto fail;
-                        if (statfs(scratch, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
+                        if (statfs(m->paths.scratch_dir, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC)
                                 b->upper = BOX_UPPER_RUNTIME;
                         (void) box_upper_remove(b, b->upper); /* emptied before every start */
                 }
@@ -978,13 +973,13 @@ int box_spawn(Box *b) {
                 /* overlayfs refuses an upper layer on overlayfs with a bare EINVAL at MOUNT_ROOTFS:
                  * say why before cloning (a boxd inside a box whose /var and /run are its overlay root) */
                 if (statfs(upper, &sfs) >= 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC) {
-                        _cleanup_free_ char *where = b->upper == BOX_UPPER_KEPT
-                                                             ? strprintf("%s/uppers", m->paths.state_dir)
-                                                             : strprintf("%s/scratch or %s", m->paths.state_dir, m->paths.runtime_dir);
                         b->failed_message = strprintf("the writable layer %s is on an overlayfs, which overlayfs cannot "
-                                                      "use as an upper layer: put %s on another file system "
+                                                      "use as an upper layer: put %s%s%s on another file system "
                                                       "(a tmpfs, e.g. TemporaryFileSystem= of the box running this boxd)",
-                                                      upper, strna(where));
+                                                      upper,
+                                                      b->upper == BOX_UPPER_KEPT ? m->paths.uppers_dir : m->paths.scratch_dir,
+                                                      b->upper == BOX_UPPER_KEPT ? "" : " or ",
+                                                      b->upper == BOX_UPPER_KEPT ? "" : m->paths.runtime_dir);
                         r = log_error_errno(EINVAL, "Spawning %s: %s", b->id, b->failed_message);
                         goto fail;
                 }

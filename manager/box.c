@@ -278,9 +278,9 @@ char *box_upper_base(const Box *b, BoxUpper u) {
         const BoxdPaths *p = &b->manager->paths;
         switch (u) {
         case BOX_UPPER_KEPT:
-                return strprintf("%s/uppers/%s", p->state_dir, b->id);
+                return path_join(p->uppers_dir, b->id);
         case BOX_UPPER_SCRATCH:
-                return strprintf("%s/scratch/%s", p->state_dir, b->id);
+                return path_join(p->scratch_dir, b->id);
         case BOX_UPPER_RUNTIME:
                 return strdup(b->runtime_dir); /* beside the box's state: upper/ and work/ only */
         default:
@@ -289,21 +289,19 @@ char *box_upper_base(const Box *b, BoxUpper u) {
 }
 
 int box_upper_remove(const Box *b, BoxUpper u) {
-        _cleanup_free_ char *base = box_upper_base(b, u), *parent = NULL;
-        int r;
-        if (u == BOX_UPPER_NONE)
-                return 0;
-        if (!base)
-                return -ENOMEM;
-        if (u == BOX_UPPER_RUNTIME) {
-                r = rm_rf_at(AT_FDCWD, base, "upper");
-                int k = rm_rf_at(AT_FDCWD, base, "work");
+        const BoxdPaths *p = &b->manager->paths;
+        switch (u) {
+        case BOX_UPPER_KEPT:
+                return rm_rf_at(AT_FDCWD, p->uppers_dir, b->id);
+        case BOX_UPPER_SCRATCH:
+                return rm_rf_at(AT_FDCWD, p->scratch_dir, b->id);
+        case BOX_UPPER_RUNTIME: {
+                int r = rm_rf_at(AT_FDCWD, b->runtime_dir, "upper"), k = rm_rf_at(AT_FDCWD, b->runtime_dir, "work");
                 return r < 0 ? r : k;
         }
-        parent = path_dirname(base);
-        if (!parent)
-                return -ENOMEM;
-        return rm_rf_at(AT_FDCWD, parent, b->id);
+        default:
+                return 0;
+        }
 }
 
 /* ---- persisted state ---- */
@@ -916,11 +914,11 @@ int box_recover(Box *b) {
         v = state_field(data, "UPPER");
         {
                 _cleanup_free_ char *word = v ? strndup(v, strcspn(v, "\n")) : NULL;
-                _cleanup_free_ char *runtime_upper = path_join(b->runtime_dir, "upper");
-                BoxUpper u = word ? box_upper_from_string(word) : _BOX_UPPER_INVALID;
-                if (u < 0)
-                        u = runtime_upper && access(runtime_upper, F_OK) >= 0 ? BOX_UPPER_RUNTIME : BOX_UPPER_NONE;
-                b->upper = u;
+                b->upper = word ? box_upper_from_string(word) : _BOX_UPPER_INVALID;
+                if (b->upper < 0) {
+                        _cleanup_free_ char *runtime_upper = path_join(b->runtime_dir, "upper");
+                        b->upper = runtime_upper && access(runtime_upper, F_OK) >= 0 ? BOX_UPPER_RUNTIME : BOX_UPPER_NONE;
+                }
         }
         v = state_field(data, "STATE");
 

@@ -493,8 +493,8 @@ int manager_enabled_boxes(Manager *m, char ***ret) {
 /* STATE/scratch/ID of a box that no longer runs (boxd or the host went down while it ran): the
  * writable layers of re-adopted boxes stay. Called after every recorded box was recovered. */
 static void manager_scratch_recover(Manager *m) {
-        _cleanup_free_ char *dir = path_join(m->paths.state_dir, "scratch");
-        DIR *d = dir ? opendir(dir) : NULL;
+        const char *dir = m->paths.scratch_dir;
+        DIR *d = opendir(dir);
         struct dirent *de;
         if (!d)
                 return;
