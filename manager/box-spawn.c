@@ -1052,7 +1052,9 @@ int box_spawn(Box *b) {
                         goto fail;
                 }
         }
-        /* ExecStartPre= runs while the child still has boxd's memory: only in a fork */
+        /* on boxd's memory (spawn_shared_vm()), except a box with ExecStartPre= (its child runs those
+         * commands, boxd would wait for them) or joining another's PID namespace (an intermediate
+         * process clones it): those are forks, attached by boxd and let go through a pipe */
         bool shared_vm = c->namespaces.pid.mode != NAMESPACE_BOX && c->box.exec_start_pre.n == 0;
         if (!shared_vm)
                 cg_fd = cgroup_open_unified_fd(m->cgroup, b->cgroup_path);
@@ -1151,26 +1153,17 @@ int box_spawn(Box *b) {
         b->pidfd = pidfd;
         b->sync_fd = sync_pipe[0];
         b->adopted = join_pid_fd >= 0; /* not our child: the exit file tells how it ended */
-        if (shared_vm) {
-                /* it attached itself and has exec'd box-init, or failed (the sync pipe says) */
-                box_close_stdio(b);
-                b->failed_step = STEP_NONE;
-                return 0;
-        }
-        close(go_pipe[0]);
-
-        b->failed_step = STEP_CGROUP_ATTACH;
-        r = cgroup_attach(m->cgroup, b->cgroup_path, pid);
-        if (r < 0) {
+        /* a shared_vm child attached itself and has exec'd box-init, or failed (the sync pipe says) */
+        if (!shared_vm) {
+                close(go_pipe[0]);
+                b->failed_step = STEP_CGROUP_ATTACH;
+                r = cgroup_attach(m->cgroup, b->cgroup_path, pid);
+                if (r >= 0 && write(go_pipe[1], "g", 1) != 1)
+                        r = -errno;
                 close(go_pipe[1]);
-                goto fail_child;
+                if (r < 0)
+                        goto fail_child;
         }
-        if (write(go_pipe[1], "g", 1) != 1) {
-                r = -errno;
-                close(go_pipe[1]);
-                goto fail_child;
-        }
-        close(go_pipe[1]);
         box_close_stdio(b); /* the box has them; keeping copies would hold the caller's pipes open */
         b->failed_step = STEP_NONE;
         return 0;
