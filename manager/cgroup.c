@@ -1121,16 +1121,11 @@ static bool pid_in_v2_cgroup(const CgroupDriver *d, const char *path, pid_t pid)
         return cgroup_pid_unified_path(pid, &have, NULL) >= 0 && streq(have, want);
 }
 
-int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid) {
-        char fn[PATH_MAX], buf[32];
-        bool skip_v2;
-        int r = validate_path(path, false);
-        if (r < 0)
-                return r;
-        if (pid <= 0)
-                return -EINVAL;
-        skip_v2 = d->v2 >= 0 && pid_in_v2_cgroup(d, path, pid);
-        snprintf(buf, sizeof buf, "%d", (int) pid);
+/* Writes who ("0": the writer) to cgroup.procs of path in every hierarchy (the cgroup2 one too
+ * unless skip_v2). Allocates and logs nothing: a box's first process calls it on boxd's memory
+ * (cgroup_attach_self()). */
+static int write_procs(const CgroupDriver *d, const char *path, const char *who, bool skip_v2) {
+        char fn[PATH_MAX];
         for (size_t i = 0; i < d->n_hierarchies; i++) {
                 const CgroupHierarchy *h = &d->hierarchies[i];
                 if (h->v2 && skip_v2)
@@ -1138,27 +1133,32 @@ int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid) {
                 int n = snprintf(fn, sizeof fn, "%s/%s/cgroup.procs", h->root, path);
                 if (n < 0 || (size_t) n >= sizeof fn)
                         return -ENAMETOOLONG;
-                r = cg_write_file(fn, buf);
-                if (r < 0)
-                        return log_debug_errno(r, "Cannot move %d into %s: %m", (int) pid, fn);
-        }
-        return 0;
-}
-
-int cgroup_attach_self(const CgroupDriver *d, const char *path) {
-        char fn[PATH_MAX];
-        int r = validate_path(path, false);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < d->n_hierarchies; i++) {
-                int n = snprintf(fn, sizeof fn, "%s/%s/cgroup.procs", d->hierarchies[i].root, path);
-                if (n < 0 || (size_t) n >= sizeof fn)
-                        return -ENAMETOOLONG;
-                r = cg_write_file(fn, "0");
+                int r = cg_write_file(fn, who);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+int cgroup_attach(CgroupDriver *d, const char *path, pid_t pid) {
+        char buf[32];
+        int r = validate_path(path, false);
+        if (r < 0)
+                return r;
+        if (pid <= 0)
+                return -EINVAL;
+        snprintf(buf, sizeof buf, "%d", (int) pid);
+        r = write_procs(d, path, buf, d->v2 >= 0 && pid_in_v2_cgroup(d, path, pid));
+        if (r < 0)
+                return log_debug_errno(r, "Cannot move %d into %s: %m", (int) pid, path);
+        return 0;
+}
+
+int cgroup_attach_self(const CgroupDriver *d, const char *path) {
+        int r = validate_path(path, false);
+        if (r < 0)
+                return r;
+        return write_procs(d, path, "0", false);
 }
 
 struct PidSet {
