@@ -14,8 +14,9 @@
 #include "box.h"
 
 /* manager_new(): leases under PREFIX/var/lib/boxd/network, box and network records under
- * PREFIX/run/boxd/network, the networks' hosts and resolv.conf under PREFIX/run/boxd/network/UNIT, the cgroup instance as the nftables instance. A failure is
- * logged; boxes with networking then fail at step NETWORK. */
+ * PREFIX/run/boxd/network, the networks' hosts and resolv.conf under PREFIX/run/boxd/network/UNIT,
+ * the cgroup instance as the nftables instance. A failure is logged; boxes with networking then
+ * fail at step NETWORK. */
 void manager_network_open(Manager *m);
 void manager_network_close(Manager *m);
 /* manager_startup(), after every box was recovered: tears down what recorded boxes that no

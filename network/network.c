@@ -80,6 +80,11 @@ static const char *kind_root(NetManager *m, const char *kind) {
         return startswith(kind, "leases") ? m->dir : m->etc_root;
 }
 
+/* The directory of a kind's records. */
+static char *kind_dir(NetManager *m, const char *kind) {
+        return path_join(kind_root(m, kind), kind);
+}
+
 static char *path_of(NetManager *m, const char *kind, const char *name) {
         return strprintf("%s/%s/%s", kind_root(m, kind), kind, name);
 }
@@ -129,7 +134,7 @@ static int records_get(NetManager *m, const char *kind, const BoxRecord **ret, s
                 *ret_n = d->n;
                 return 0;
         }
-        dir = path_join(kind_root(m, kind), kind);
+        dir = kind_dir(m, kind);
         if (!dir)
                 return -ENOMEM;
         r = record_list_dir(dir, &names);
@@ -302,7 +307,7 @@ int net_manager_new(const char *state_dir, const char *runtime_dir, const char *
         if (r < 0)
                 return r;
         for (const char *const *d = (const char *const[]){ "boxes", "networks", "leases", NULL }; *d; d++) {
-                _cleanup_free_ char *p = path_join(kind_root(m, *d), *d);
+                _cleanup_free_ char *p = kind_dir(m, *d);
                 if (!p)
                         return -ENOMEM;
                 r = mkdir_p(p, 0700);
@@ -343,7 +348,7 @@ NetManager *net_manager_free(NetManager *m) {
 }
 
 int net_list_networks(NetManager *m, char ***ret) {
-        _cleanup_free_ char *dir = path_join(m->etc_root, "networks");
+        _cleanup_free_ char *dir = kind_dir(m, "networks");
         if (!dir)
                 return -ENOMEM;
         return record_list_dir(dir, ret);
@@ -729,7 +734,7 @@ int net_network_ensure(NetManager *m, const char *unit, const NetworkConfig *cfg
         ensured_forget(m, unit);
 
         /* Other networks: no overlapping subnets, no shared bridge. */
-        r = record_list_dir((path = path_join(m->etc_root, "networks")) ?: "", &others);
+        r = record_list_dir((path = kind_dir(m, "networks")) ?: "", &others);
         if (r < 0)
                 return r;
         STRV_FOREACH(o, others) {
@@ -969,7 +974,7 @@ static int boxes_on_network(NetManager *m, const char *unit, char ***ret) {
 
 static int nft_maybe_drop_table(NetManager *m) {
         _cleanup_strv_free_ char **nets = NULL, **boxes = NULL;
-        _cleanup_free_ char *d1 = path_join(m->etc_root, "networks"), *d2 = path_join(m->etc_root, "boxes");
+        _cleanup_free_ char *d1 = kind_dir(m, "networks"), *d2 = kind_dir(m, "boxes");
         int r;
         if (!d1 || !d2)
                 return -ENOMEM;
@@ -1262,7 +1267,7 @@ static int lease_commit(NetManager *m, const char *unit, const char *name, char 
         old = records_find(m, kind, name);
         if (old && lines_equal(old, rec))
                 return 0; /* the same lease again: nothing to write */
-        dir = path_join(kind_root(m, kind), kind);
+        dir = kind_dir(m, kind);
         if (!dir)
                 return -ENOMEM;
         r = mkdir_p(dir, 0700);
