@@ -22,6 +22,11 @@ typedef struct ListEntry {
 
 static int entry_cmp(const void *a, const void *b);
 
+/* only a running (or starting, stopping) box has addresses */
+static bool entry_is_active(const ListEntry *e) {
+        return !streq(e->active_state, "inactive") && !streq(e->active_state, "failed");
+}
+
 /* entries sorted by name */
 static ListEntry *find_entry(ListEntry *entries, size_t n, const char *name) {
         ListEntry key = { .name = name };
@@ -33,13 +38,12 @@ static ListEntry *find_entry(ListEntry *entries, size_t n, const char *name) {
 static void fill_addresses(sd_bus *bus, ListEntry *entries, size_t n) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        bool any = false;
+        size_t active = 0;
         int r;
 
         for (size_t i = 0; i < n; i++)
-                if (!streq(entries[i].active_state, "inactive") && !streq(entries[i].active_state, "failed"))
-                        any = true;
-        if (!any)
+                active += entry_is_active(&entries[i]);
+        if (active == 0)
                 return;
         r = bus_call_manager(bus, "ListAddresses", 0, &error, &reply, NULL);
         if (r >= 0) {
@@ -72,7 +76,7 @@ static void fill_addresses(sd_bus *bus, ListEntry *entries, size_t n) {
                 return;
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL;
-                if (streq(entries[i].active_state, "inactive") || streq(entries[i].active_state, "failed"))
+                if (!entry_is_active(&entries[i]))
                         continue;
                 if (sd_bus_path_encode(BOXD_BOX_PATH_PREFIX, entries[i].name, &path) >= 0)
                         (void) sd_bus_get_property_strv(bus, NULL, path, BOXD_BOX_INTERFACE, "Addresses", NULL,
