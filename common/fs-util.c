@@ -12,23 +12,26 @@
 #include "string-util.h"
 
 int mkdir_p(const char *path, mode_t mode) {
-        /* the common case first: the parents exist (one system call, not one per component) */
+        /* the common case first: the parents exist (one system call, not one per component);
+         * else the missing parents (0755), from the deepest one that exists */
         if (mkdir(path, mode) >= 0 || errno == EEXIST)
                 return 0;
         if (errno != ENOENT)
                 return -errno;
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
+        _cleanup_free_ char *parent = strdup(path);
+        if (!parent)
                 return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
+        char *e = parent + strlen(parent);
+        while (e > parent && e[-1] == '/') /* "a/b/": b is the one to make */
+                *--e = '\0';
+        e = strrchr(parent, '/');
+        if (!e || e == parent)
+                return -ENOENT;
+        *e = '\0';
+        int r = mkdir_p(parent, 0755);
+        if (r < 0)
+                return r;
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
 }
