@@ -12,6 +12,8 @@
  *   payload notify [SEC]    after SEC seconds send "STATUS=…" and "READY=1" to $NOTIFY_SOCKET, then sleep
  *   payload ticks           "READY=1", then "STATUS=tick N" (N = 1, 2, …) every 0.2 s, forever
  *   payload signal SIG      kill itself with SIG
+ *   payload connect PATH N  open N connections to the unix stream socket PATH (raising its own
+ *                           RLIMIT_NOFILE), print "connected=N", then sleep 120 s (a test's fd load on boxd)
  * Every line is "key=value" on stdout, flushed, so tests read them from the box's log. */
 #include <dirent.h>
 #include <netinet/in.h>
@@ -135,6 +137,27 @@ int main(int argc, char *argv[]) {
                 else
                         printf("notified=1\n");
                 sleep_forever(-1);
+        }
+        if (!strcmp(cmd, "connect") && argc >= 4) {
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                struct rlimit rl;
+                int n = atoi(argv[3]), done = 0;
+                if (strlen(argv[2]) >= sizeof sa.sun_path)
+                        return 2;
+                strcpy(sa.sun_path, argv[2]);
+                if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t) n + 16) {
+                        rl.rlim_cur = rl.rlim_max < (rlim_t) n + 16 ? rl.rlim_max : (rlim_t) n + 16;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
+                for (; done < n; done++) {
+                        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                                break;
+                }
+                printf("connected=%d\n", done);
+                fflush(stdout);
+                sleep(120); /* bounded: a test that dies before killing it leaves nothing for long */
+                return 0;
         }
         if (!strcmp(cmd, "ticks")) {
                 const char *path = getenv("NOTIFY_SOCKET");
